@@ -1,0 +1,115 @@
+"""The pipeline: load → validate → transform → charts → render → typeset → write.
+
+Each stage is a module with one job; this module only runs them in order, times them, and
+makes sure nothing is written unless every stage succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .charts import render_missing
+from .fonts import fonts_fingerprint, use_project_fonts
+from .logs import counting_warnings, quiet_chatty_libraries
+from .output import write_atomic
+from .paths import cache_dir, project_root
+from .problems import InvalidIssue, IssuepdfError, Problems
+from .render import layout_dirs, render_html
+from .theme import load_theme
+from .transform import Document, prepare
+from .typeset import pdf_bytes, typeset
+from .validate import Checked, check
+
+logger = logging.getLogger("issuepdf")
+
+
+class StrictFailure(IssuepdfError):
+    """`--strict` was given and the build logged warnings."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__(f"--strict: {len(messages)} warning(s); nothing was written")
+
+
+@dataclass
+class BuildResult:
+    """What a build made and how long each step took."""
+
+    pdf: Path
+    pages: int
+    charts_rendered: int
+    warnings: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Timer:
+    """Times the steps of a build and reports each as progress."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+        logger.info("%-8s %6.2f s", name, self.timings[name])
+
+
+def default_output(issue_dir: Path, number: int) -> Path:
+    return issue_dir / "out" / f"issue-{number}.pdf"
+
+
+def check_issue(issue_dir: Path) -> Checked:
+    """Load and validate; raises InvalidIssue listing every problem."""
+    project = project_root(issue_dir)
+    problems = Problems()
+    checked = check(issue_dir, project / "fonts", problems)
+    if checked is None:
+        raise InvalidIssue(problems)
+    return checked
+
+
+def prepare_document(checked: Checked, timer: Timer) -> Document:
+    """Transform the issue and make sure every chart's SVG exists."""
+    issue_dir = checked.issue_dir
+    project = project_root(issue_dir)
+    with timer.step("charts"):
+        theme = load_theme(layout_dirs(issue_dir, project))
+        document = prepare(checked, theme, fonts_fingerprint(project / "fonts"), cache_dir(issue_dir))
+        document.rendered = render_missing(document.charts)
+    return document
+
+
+def build(
+    issue_dir: Path, output: Path | None = None, html_output: Path | None = None, strict: bool = False
+) -> BuildResult:
+    """Build an issue's PDF; on any problem raise, leaving earlier outputs untouched."""
+    issue_dir = issue_dir.resolve()
+    project = project_root(issue_dir)
+    use_project_fonts(project / "fonts")
+    quiet_chatty_libraries()
+    timer = Timer()
+    with counting_warnings() as warnings:
+        with timer.step("check"):
+            checked = check_issue(issue_dir)
+        document = prepare_document(checked, timer)
+        with timer.step("html"):
+            html = render_html(document, issue_dir, project)
+        with timer.step("layout"):
+            laid_out = typeset(html, issue_dir, [issue_dir, project / "layouts", project / "fonts"])
+        with timer.step("pdf"):
+            pdf = pdf_bytes(laid_out)
+        if strict and warnings.records:
+            raise StrictFailure(warnings.messages)
+    target = output or default_output(issue_dir, checked.issue.number)
+    with timer.step("write"):
+        write_atomic(target, pdf)
+        if html_output is not None:
+            write_atomic(html_output, html.encode("utf-8"))
+    return BuildResult(target, len(laid_out.pages), document.rendered, warnings.messages, timer.timings)

@@ -1,0 +1,95 @@
+"""The command line: parse arguments, call one function, print its outcome. No logic here."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+
+from . import __version__
+from .problems import InvalidIssue, IssuepdfError
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+issue_dir_arg = click.argument(
+    "issue_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="ISSUE_DIR"
+)
+
+
+def _setup_logging(verbose: int) -> None:
+    """Progress on a terminal (or with -v); warnings and errors always."""
+    level = logging.WARNING
+    if verbose or err_console.is_terminal:
+        level = logging.INFO
+    if verbose > 1:
+        level = logging.DEBUG
+    handler = RichHandler(console=err_console, show_time=False, show_path=False, markup=False)
+    handler.setLevel(level)
+    logger = logging.getLogger("issuepdf")
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logging.getLogger("weasyprint").addHandler(handler)
+
+
+def _fail(err: IssuepdfError) -> None:
+    if isinstance(err, InvalidIssue):
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+    for message in getattr(err, "messages", []):
+        click.echo(message, err=True)
+    click.echo(f"error: {err}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="issuepdf")
+@click.option("-v", "--verbose", count=True, help="More detail (-vv for debug).")
+def main(verbose: int) -> None:
+    """Typeset a numbered issue of 주간 중국 창업 from YAML into PDF."""
+    _setup_logging(verbose)
+
+
+@main.command("check")
+@issue_dir_arg
+def check_command(issue_dir: Path) -> None:
+    """Validate ISSUE_DIR and print every problem as path:line:col: key: message."""
+    from .build import check_issue
+
+    try:
+        checked = check_issue(issue_dir)
+    except IssuepdfError as err:
+        _fail(err)
+    click.echo(f"{issue_dir}: issue {checked.issue.number} is valid")
+
+
+@main.command("build")
+@issue_dir_arg
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
+@click.option("--html", "html_output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML.")
+@click.option("--strict", is_flag=True, help="Fail on any warning (missing glyph, unloadable resource, …).")
+def build_command(issue_dir: Path, output: Path | None, html_output: Path | None, strict: bool) -> None:
+    """Build ISSUE_DIR into its PDF (default ISSUE_DIR/out/issue-N.pdf)."""
+    from .build import build
+
+    try:
+        result = build(issue_dir, output, html_output, strict)
+    except IssuepdfError as err:
+        _fail(err)
+    total = sum(result.timings.values())
+    click.echo(f"wrote {result.pdf} ({result.pages} pages, {total:.1f} s, {len(result.warnings)} warning(s))")
+
+
+@main.command("bench")
+@issue_dir_arg
+@click.option("--runs", default=3, show_default=True, help="Runs per measurement (the median is shown).")
+def bench_command(issue_dir: Path, runs: int) -> None:
+    """Measure cold, warm and bare-WeasyPrint build times and peak memory."""
+    from .bench import bench
+
+    try:
+        bench(issue_dir, runs)
+    except IssuepdfError as err:
+        _fail(err)

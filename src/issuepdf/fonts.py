@@ -1,0 +1,57 @@
+"""The project's own fonts: make every renderer use only them, and know what they cover.
+
+WeasyPrint (pango) and the chart browser (Chrome) both ask fontconfig for fonts; pointing
+FONTCONFIG_FILE at `fonts/fonts.conf` keeps the output independent of the machine's fonts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+FONT_SUFFIXES = (".otf", ".ttf")
+
+
+def use_project_fonts(fonts_dir: Path) -> None:
+    """Point fontconfig at the project's fonts; must run before pango or Chrome starts."""
+    os.environ["FONTCONFIG_FILE"] = str((fonts_dir / "fonts.conf").resolve())
+
+
+def font_files(fonts_dir: Path) -> list[Path]:
+    """The font files shipped in `fonts/`, sorted for stable hashes."""
+    return sorted(p for p in fonts_dir.iterdir() if p.suffix.lower() in FONT_SUFFIXES)
+
+
+def fonts_fingerprint(fonts_dir: Path) -> str:
+    """Identifies the font set by name, size and modification time (cheap, no file reads)."""
+    parts = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in font_files(fonts_dir)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+@cache
+def coverage(fonts_dir: Path) -> frozenset[int]:
+    """Every code point some font in `fonts/` has a glyph for (cached on disk: cmaps load slowly)."""
+    cache_file = Path(user_cache_dir("issuepdf")) / f"coverage-{fonts_fingerprint(fonts_dir)}.json"
+    if cache_file.is_file():
+        return frozenset(json.loads(cache_file.read_text()))
+    from fontTools.ttLib import TTFont
+
+    points: set[int] = set()
+    for path in font_files(fonts_dir):
+        with TTFont(path, lazy=True) as font:
+            points.update(font.getBestCmap())
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(sorted(points)))
+    tmp.replace(cache_file)
+    return frozenset(points)
+
+
+def needs_glyph(char: str) -> bool:
+    """Whether a character is drawn (spaces and controls need no glyph)."""
+    return not char.isspace() and ord(char) >= 0x20 and char not in "\u200b\u200c\u200d\u2060\ufeff"

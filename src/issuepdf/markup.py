@@ -1,0 +1,48 @@
+"""Text to safe HTML: Markdown inline formatting, escaping, and Korean line-break control.
+
+WeasyPrint ignores `word-break: keep-all`, so a Korean line may break between any two
+syllables. For word-level breaking (어절) we put U+2060 WORD JOINER between characters of a
+word; it has no width, and the PDF's text layer does not carry it (tests check that).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+LineBreaking = Literal["word", "syllable"]
+
+WORD_JOINER = "\u2060"
+_CJK = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORDISH = _CJK + "A-Za-z0-9·%~‘’“”'\"()\\[\\]<>《》〈〉「」『』【】〔〕（）"
+_JOIN = re.compile(f"(?<=[{_CJK}])(?=[{_WORDISH}])|(?<=[{_WORDISH}])(?=[{_CJK}])")
+_TAG = re.compile(r"(<[^>]*>|&[#\w]+;)")
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+_markdown.enable("linkify")
+_markdown.disable("image")
+
+
+def join_words(text: str) -> str:
+    """Glue the characters of each Korean word together so lines break only at spaces."""
+    return _JOIN.sub(WORD_JOINER, text)
+
+
+def _join_outside_tags(html: str) -> str:
+    parts = _TAG.split(html)
+    return "".join(part if _TAG.fullmatch(part) else join_words(part) for part in parts)
+
+
+def inline(text: str, breaking: LineBreaking) -> Markup:
+    """Markdown inline formatting to HTML; raw HTML in the text is shown, never interpreted."""
+    html = _markdown.renderInline(text).strip()
+    return Markup(_join_outside_tags(html) if breaking == "word" else html)
+
+
+def plain(text: str, breaking: LineBreaking) -> Markup:
+    """Escaped text without Markdown, for titles, labels and table cells that are not prose."""
+    html = str(escape(text))
+    return Markup(_join_outside_tags(html) if breaking == "word" else html)

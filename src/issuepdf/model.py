@@ -1,0 +1,419 @@
+"""The content model of an issue, declared once: every key an editor may write, with its meaning.
+
+`docs/writing-an-issue.md` explains the same model with an example per block. Field docstrings
+are kept by pydantic (`use_attribute_docstrings`) so tools can show them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    model_validator,
+)
+
+from .loader import safe_relative
+
+
+class Model(BaseModel):
+    """Base of every model: unknown keys are errors, docstrings document fields."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+def _existing_file(name: str, info: ValidationInfo) -> str:
+    """Check that a referenced file lies inside the issue folder and exists."""
+    if not safe_relative(name):
+        raise ValueError("give a relative path inside the issue folder (no '..', not absolute)")
+    base = (info.context or {}).get("base")
+    if base is not None and not (Path(base) / name).is_file():
+        raise ValueError(f"file not found: {name}")
+    return name
+
+
+FilePath = Annotated[str, AfterValidator(_existing_file)]
+"""A file inside the issue folder, relative to it (for a chart spec: relative to the spec)."""
+
+Text = Annotated[str, Field(min_length=1)]
+"""Text with Markdown inline formatting: **bold**, *italic*, `code`, [links](https://…)."""
+
+
+# --- blocks -----------------------------------------------------------------------------------
+
+
+class Heading(Model):
+    """A heading inside an article: level 1 `1) 행사 성과`, 2 `①개요`, 3 `▶산업분포`."""
+
+    heading: Text
+    """The heading's text, without its number (the number is added)."""
+    level: Literal[1, 2, 3] = 1
+    """1 numbers `1)`, `2)` …; 2 numbers `①`, `②` … within its level-1 heading; 3 marks `▶`."""
+    marker: str | None = None
+    """Print this instead of the automatic number or mark; `""` prints none."""
+    id: str | None = None
+    """A unique name to link to this heading."""
+
+
+class Lead(Model):
+    """A run-in head: a bold lead followed, on the same line, by its paragraph."""
+
+    lead: Text
+    """The bold lead, e.g. `▶산업분포:`."""
+    text: Text
+    """The paragraph that follows the lead."""
+
+
+class BulletList(Model):
+    """A bullet list; items are Markdown text."""
+
+    list: Annotated[list[Text], Field(min_length=1)]
+    """The items."""
+    marker: Literal["○", "⬧", "•", "-", "▶"] = "•"
+    """The bullet printed before each item."""
+
+
+class NumberedList(Model):
+    """A numbered list, such as the conditions `i.`, `ii.`, … of a programme."""
+
+    numbered: Annotated[list[Text], Field(min_length=1)]
+    """The items."""
+    style: Literal["roman", "decimal", "circled", "paren"] = "roman"
+    """`roman` i. ii.; `decimal` 1. 2.; `circled` ① ②; `paren` 1) 2)."""
+    start: int = 1
+    """The first item's number."""
+
+
+class Photo(Model):
+    """A photo with its numbered caption `사진 N) 출처: …` under it."""
+
+    photo: FilePath
+    """The image file (JPEG, PNG or SVG), relative to the issue folder."""
+    source: str | None = None
+    """Where the photo comes from, printed after `출처:`."""
+    caption: str | None = None
+    """A description printed after the source."""
+    alt: str | None = None
+    """A description for readers who cannot see the photo."""
+    width: Annotated[int, Field(ge=10, le=100)] = 80
+    """Width in percent of the text column."""
+    id: str | None = None
+    """A unique name to link to this photo."""
+
+
+class Cell(Model):
+    """A table cell given as a mapping, for spans and alignment."""
+
+    text: str | int | float = ""
+    """The cell's content (Markdown text or a number)."""
+    colspan: Annotated[int, Field(ge=1)] = 1
+    """How many columns the cell spans."""
+    rowspan: Annotated[int, Field(ge=1)] = 1
+    """How many rows the cell spans."""
+    align: Literal["left", "center", "right"] | None = None
+    """Overrides the column's alignment."""
+    head: bool = False
+    """Set a body cell as a heading cell (bold, shaded), e.g. a spanning `공통 조건` row."""
+
+
+CellValue = str | int | float | None | Cell
+Row = list[CellValue]
+
+
+class Table(Model):
+    """A table with header rows, alignment, spanning cells and optional side-by-side groups."""
+
+    table: Annotated[list[Row], Field(min_length=1)]
+    """The body rows; each row a list of cells."""
+    header: list[Row] = []
+    """Header rows, repeated at the top of every page the table crosses."""
+    align: list[Literal["left", "center", "right"]] = []
+    """Alignment per column; numbers are right-aligned when not given."""
+    widths: list[Annotated[float, Field(gt=0)]] = []
+    """Relative column widths, e.g. `[1, 3, 1]`."""
+    groups: Annotated[int, Field(ge=1, le=4)] = 1
+    """Split the rows into this many column groups set side by side (표 1's ranked list)."""
+    caption: str | None = None
+    """Printed under the table after `표 N)`."""
+    source: str | None = None
+    """Where the data comes from, printed after `출처:`."""
+    id: str | None = None
+    """A unique name to link to this table."""
+
+
+class Chart(Model):
+    """A chart rendered from a chart spec (a YAML file or inline), numbered like tables: `표 N)`."""
+
+    chart: Annotated[
+        Annotated[FilePath, Tag("<file>")] | Annotated[ChartSpec, Tag("<spec>")],
+        Discriminator(lambda v: "<file>" if isinstance(v, str) else "<spec>"),
+    ]
+    """The chart spec: a YAML file relative to the issue folder, or the spec itself."""
+    caption: str | None = None
+    """Printed under the chart after `표 N)`."""
+    source: str | None = None
+    """Where the data comes from, printed after `출처:`."""
+    alt: str | None = None
+    """A description for readers who cannot see the chart."""
+    id: str | None = None
+    """A unique name to link to this chart."""
+
+
+class Note(Model):
+    """An editor's note in smaller type: `(편집자 주: …)`."""
+
+    note: Text
+    """The note's text, without the `편집자 주:` label."""
+
+
+class Sources(Model):
+    """The closing sources block: `*출처:` then `1) …`, `2) …`."""
+
+    sources: Annotated[list[Text], Field(min_length=1)]
+    """One source per item; URLs are printed as links."""
+
+
+class Stage(Model):
+    """One stage of a timeline."""
+
+    stage: Text
+    """The stage's name, e.g. `Ⅰ단계`."""
+    period: str | None = None
+    """When, e.g. `2020년까지`."""
+    text: Text
+    """The goal of the stage."""
+
+
+class Timeline(Model):
+    """Stages in boxes, side by side, with arrows between them."""
+
+    timeline: Annotated[list[Stage], Field(min_length=1, max_length=6)]
+    """The stages in order."""
+
+
+class Flow(Model):
+    """A process flow: steps in boxes joined by arrows, wrapping onto several lines if needed."""
+
+    flow: Annotated[list[Text], Field(min_length=2)]
+    """The steps in order."""
+
+
+class Profile(Model):
+    """One entry of a profile list."""
+
+    name: Text
+    """The name in the left cell, e.g. `ACC`."""
+    field: str | None = None
+    """Its field, printed under the name, e.g. `신유통 분야`."""
+    text: Text
+    """The description in the right cell."""
+
+
+class Profiles(Model):
+    """Company profiles: a left cell with name and field, a right cell with the text."""
+
+    profiles: Annotated[list[Profile], Field(min_length=1)]
+    """The profiles in order."""
+
+
+class Checklist(Model):
+    """A boxed checklist, e.g. of the documents an application needs."""
+
+    checklist: Annotated[list[Text], Field(min_length=1)]
+    """The items."""
+    title: str | None = None
+    """A title at the top of the box."""
+    marker: Literal["⬧", "○", "•", "□"] = "⬧"
+    """The mark printed before each item."""
+
+
+_BLOCK_MODELS = (
+    Heading, Lead, BulletList, NumberedList, Photo, Table, Chart, Note, Sources, Timeline, Flow, Profiles, Checklist
+)
+BLOCK_TYPES: dict[str, type[Model]] = {next(iter(model.model_fields)): model for model in _BLOCK_MODELS}
+"""Block key → model: a block is named by its model's first field (`- photo: a.jpg`)."""
+
+
+def is_tag(part: str | int) -> bool:
+    """Whether a part of a pydantic error location is a union tag, not a key the editor wrote."""
+    return isinstance(part, str) and part.startswith("<")
+
+
+def _block_tag(value: Any) -> str | None:
+    """Which block a YAML item is: a string is a paragraph; a mapping by its naming key."""
+    if isinstance(value, str):
+        return "<text>"
+    if isinstance(value, dict):
+        for key in BLOCK_TYPES:
+            if key in value:
+                return f"<{key}>"
+    if isinstance(value, Model):
+        return f"<{next(iter(type(value).model_fields))}>"
+    return None
+
+
+Block = Annotated[
+    Annotated[Text, Tag("<text>")]
+    | Annotated[Heading, Tag("<heading>")]
+    | Annotated[Lead, Tag("<lead>")]
+    | Annotated[BulletList, Tag("<list>")]
+    | Annotated[NumberedList, Tag("<numbered>")]
+    | Annotated[Photo, Tag("<photo>")]
+    | Annotated[Table, Tag("<table>")]
+    | Annotated[Chart, Tag("<chart>")]
+    | Annotated[Note, Tag("<note>")]
+    | Annotated[Sources, Tag("<sources>")]
+    | Annotated[Timeline, Tag("<timeline>")]
+    | Annotated[Flow, Tag("<flow>")]
+    | Annotated[Profiles, Tag("<profiles>")]
+    | Annotated[Checklist, Tag("<checklist>")],
+    Discriminator(
+        _block_tag,
+        custom_error_type="block_type",
+        custom_error_message="not a block: write a paragraph as text, or a mapping with one of the keys "
+        + ", ".join(sorted(BLOCK_TYPES)),
+    ),
+]
+"""One block of an article's body."""
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+
+class Series(Model):
+    """One data series of a chart."""
+
+    name: str = ""
+    """The series' name, shown in the legend."""
+    values: Annotated[list[float | None], Field(min_length=1)]
+    """One value per category; `null` for a missing value."""
+    color: str | None = None
+    """A CSS colour; by default the next colour of the bulletin theme."""
+
+
+ChartType = Literal["bar", "hbar", "stacked", "stacked-hbar", "line", "pie", "donut", "scatter"]
+
+
+class ChartSpec(Model):
+    """What a chart shows; the bulletin theme decides how it looks."""
+
+    type: ChartType = "bar"
+    """bar, hbar (horizontal), stacked, stacked-hbar, line, pie, donut or scatter."""
+    title: str | None = None
+    """A title set above the chart in the page (never inside the SVG)."""
+    categories: list[str | float] = []
+    """Category labels (x values for line and scatter)."""
+    series: list[Series] = []
+    """The data; each series has one value per category."""
+    csv: FilePath | None = None
+    """Data from a CSV file beside the spec: first column categories, one column per series."""
+    figure: dict[str, Any] | None = None
+    """A raw Plotly figure (`data` and `layout`), for what the fields above cannot say."""
+    unit: str = ""
+    """Unit appended to value labels, e.g. `개` or `억 위안`."""
+    number_format: str = ",.0f"
+    """Number format of value labels and axis (d3-format), e.g. `,.1f` or `.0%`."""
+    value_labels: bool = True
+    """Print each value on its bar, point or slice."""
+    x_title: str | None = None
+    """Title of the category axis."""
+    y_title: str | None = None
+    """Title of the value axis."""
+    colors: list[str] = []
+    """Colours replacing the theme palette, in order."""
+    legend: bool | None = None
+    """Show the legend; by default only when there are several series (always for pies)."""
+    width_mm: Annotated[float, Field(gt=20, le=180)] = 150
+    """Width in the page, in millimetres."""
+    height_mm: Annotated[float, Field(gt=20, le=250)] = 80
+    """Height in the page, in millimetres."""
+
+    @model_validator(mode="after")
+    def _one_data_source(self) -> ChartSpec:
+        given = [name for name in ("series", "csv", "figure") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of series, csv or figure (given: {', '.join(given) or 'none'})")
+        for series in self.series:
+            if self.categories and len(series.values) != len(self.categories):
+                raise ValueError(
+                    f"series {series.name!r} has {len(series.values)} values "
+                    f"for {len(self.categories)} categories"
+                )
+        if self.series and not self.categories:
+            raise ValueError("series need categories")
+        return self
+
+
+# --- articles, sections, issue ----------------------------------------------------------------
+
+
+class Article(Model):
+    """One article: a numbered title line, optional tag, source and outlet, then its body."""
+
+    title: Text
+    """The title, without its number, tag or source."""
+    id: str | None = None
+    """A unique name to link to this article; by default `s<section>-a<article>`."""
+    number: int | None = None
+    """The printed number; by default articles of a numbered section count 1, 2, …"""
+    tag: str | None = None
+    """A category printed in lenticular brackets before the title: `창업기업` → `【창업기업】`."""
+    source: str | None = None
+    """The source of a news article, printed after the title: `선전상보(深圳商报)`."""
+    outlet: str | None = None
+    """The outlet of a newsletter article, printed with `published` under the title."""
+    published: dt.date | None = None
+    """The outlet's publication date."""
+    credit: str | None = None
+    """A closing source line, right-aligned at the end of the article."""
+    body: Annotated[list[Block], Field(min_length=1)]
+    """The blocks of the article, in order."""
+
+
+SectionKind = Literal["news", "feature", "newsletter", "center"]
+
+
+class Section(Model):
+    """A section of the bulletin; it starts on a new page under its own running title."""
+
+    title: Text
+    """The section's title, e.g. `중국 창업 뉴스`."""
+    kind: SectionKind = "news"
+    """news (title — source), feature (【tag】 title), newsletter (outlet, date) or center."""
+    running_title: str | None = None
+    """The page header in this section; by default the title."""
+    numbered: bool | None = None
+    """Number the articles 1, 2, …; by default every kind but `center` is numbered."""
+    id: str | None = None
+    """A unique name to link to this section."""
+    articles: Annotated[list[Article], Field(min_length=1)]
+    """The articles, in order; an article may be `include: FILE` to keep it in its own file."""
+
+
+class Issue(Model):
+    """One numbered issue of the bulletin: the root of `issue.yaml`."""
+
+    title: Text
+    """The bulletin's title, e.g. `주간 중국 창업`."""
+    number: Annotated[int, Field(gt=0)]
+    """The issue number, e.g. `260`."""
+    date: dt.date
+    """The publication date, e.g. `2021-12-22`."""
+    publisher: Text
+    """The publisher, e.g. `KIC 중국`."""
+    publisher_full: str | None = None
+    """The publisher's full name for the cover, e.g. `글로벌혁신센터 (Korea Innovation Center China)`."""
+    line_breaking: Literal["word", "syllable"] = "word"
+    """`word` breaks Korean lines between words only (어절); `syllable` between any two syllables."""
+    teaser: int = 6
+    """How many article titles the cover lists."""
+    sections: Annotated[list[Section], Field(min_length=1)]
+    """The sections, in order."""

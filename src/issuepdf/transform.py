@@ -1,0 +1,203 @@
+"""Stage 4, transform: the validated issue → what the templates print, every number computed.
+
+Article numbers, heading marks, the `사진 N)` and `표 N)` counters (restarting in each article),
+ids and chart files are decided here once, so templates only lay things out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from math import ceil
+from pathlib import Path
+from typing import Any
+
+from .charts import ChartJob, chart_job
+from .model import Article, Block, Cell, Chart, ChartSpec, Heading, Issue, Photo, Section, Table
+from .theme import Theme
+from .validate import Checked
+
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+NUMERIC = re.compile(r"^[-+−]?[\d,.]+\s*[%억만]?")
+NUMBERED_BY_DEFAULT = {"news": True, "feature": True, "newsletter": True, "center": False}
+
+
+@dataclass
+class CellView:
+    """A table cell ready to print."""
+
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+    align: str | None = None
+    head: bool = False
+    group_start: bool = False
+
+
+@dataclass
+class BlockView:
+    """A block with what its template needs beyond the block itself."""
+
+    kind: str
+    block: Any
+    label: str = ""
+    """`사진 N)`, `표 N)`, or a heading's number or mark."""
+    image: str = ""
+    """For charts: the SVG path, relative to the issue folder."""
+    spec: ChartSpec | None = None
+    header: list[list[CellView]] = field(default_factory=list)
+    rows: list[list[CellView]] = field(default_factory=list)
+    columns: list[tuple[float, str]] = field(default_factory=list)
+    """For tables: (width in percent, alignment) per printed column."""
+
+
+@dataclass
+class ArticleView:
+    """An article with its number, id and prepared blocks."""
+
+    article: Article
+    id: str
+    number: int | None
+    blocks: list[BlockView]
+
+    @property
+    def label(self) -> str:
+        """The title line as plain text, for bookmarks and the contents page."""
+        a = self.article
+        parts = [f"{self.number}." if self.number is not None else "", f"【{a.tag}】" if a.tag else "", a.title]
+        return " ".join(part for part in parts if part)
+
+
+@dataclass
+class SectionView:
+    """A section with its id, running title and prepared articles."""
+
+    section: Section
+    id: str
+    running_title: str
+    articles: list[ArticleView]
+
+
+@dataclass
+class Document:
+    """Everything the templates print, plus the charts that must exist before typesetting."""
+
+    issue: Issue
+    sections: list[SectionView]
+    charts: list[ChartJob]
+    rendered: int = 0
+    """How many charts had to be rendered (not found in the cache)."""
+
+    @property
+    def articles(self) -> list[ArticleView]:
+        return [article for section in self.sections for article in section.articles]
+
+
+def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Document:
+    """Number, label and resolve everything in the issue."""
+    charts: list[ChartJob] = []
+    sections = [
+        _section(checked, s, section, theme, fonts_id, cache, charts)
+        for s, section in enumerate(checked.issue.sections, start=1)
+    ]
+    return Document(checked.issue, sections, charts)
+
+
+def _section(
+    checked: Checked,
+    s: int,
+    section: Section,
+    theme: Theme,
+    fonts_id: str,
+    cache: Path,
+    charts: list[ChartJob],
+) -> SectionView:
+    numbered = section.numbered if section.numbered is not None else NUMBERED_BY_DEFAULT[section.kind]
+    articles = []
+    count = 0
+    for a, article in enumerate(section.articles, start=1):
+        count = article.number if article.number is not None else count + 1
+        blocks = _blocks(checked, article.body, theme, fonts_id, cache, charts)
+        articles.append(ArticleView(article, article.id or f"s{s}-a{a}", count if numbered else None, blocks))
+    return SectionView(section, section.id or f"s{s}", section.running_title or section.title, articles)
+
+
+def _blocks(
+    checked: Checked, body: list[Block], theme: Theme, fonts_id: str, cache: Path, charts: list[ChartJob]
+) -> list[BlockView]:
+    views = []
+    photos = tables = level1 = level2 = 0
+    for block in body:
+        if isinstance(block, str):
+            views.append(BlockView("text", block))
+        elif isinstance(block, Heading):
+            if block.level == 1:
+                level1, level2 = level1 + 1, 0
+                mark = f"{level1})"
+            elif block.level == 2:
+                level2 += 1
+                mark = CIRCLED[level2 - 1] if level2 <= len(CIRCLED) else f"({level2})"
+            else:
+                mark = "▶"
+            views.append(BlockView("heading", block, block.marker if block.marker is not None else mark))
+        elif isinstance(block, Photo):
+            photos += 1
+            views.append(BlockView("photo", block, f"사진 {photos})"))
+        elif isinstance(block, Table):
+            tables += 1
+            views.append(_table(block, f"표 {tables})"))
+        elif isinstance(block, Chart):
+            tables += 1
+            spec = block.chart if isinstance(block.chart, ChartSpec) else checked.charts[block.chart]
+            job = chart_job(spec, theme, fonts_id, cache)
+            charts.append(job)
+            image = job.path.relative_to(checked.issue_dir).as_posix()
+            views.append(BlockView("chart", block, f"표 {tables})", image=image, spec=spec))
+        else:
+            views.append(BlockView(next(iter(type(block).model_fields)), block))
+    return views
+
+
+def _cell(value: Any, align: str | None) -> CellView:
+    if isinstance(value, Cell):
+        cell = _cell(value.text, value.align or align)
+        cell.colspan, cell.rowspan, cell.head = value.colspan, value.rowspan, value.head
+        return cell
+    if value is None:
+        return CellView("", align=align)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = int(value) if isinstance(value, float) and value.is_integer() else value
+        return CellView(f"{number:,}", align=align or "right")
+    text = str(value)
+    return CellView(text, align=align or ("right" if NUMERIC.fullmatch(text.strip()) else None))
+
+
+def _table(table: Table, label: str) -> BlockView:
+    """Cells resolved, and rows folded into side-by-side groups when asked."""
+    ncols = max(sum(_span(c) for c in row) for row in [*table.header, *table.table])
+    aligns = [table.align[i] if i < len(table.align) else None for i in range(ncols)]
+    widths = table.widths if len(table.widths) == ncols else [1.0] * ncols
+    header = [[_cell(c, None) for c in row] for row in table.header]
+    rows = [[_cell(c, aligns[i] if i < ncols else None) for i, c in enumerate(row)] for row in table.table]
+    total = sum(widths) * table.groups
+    columns = [(100 * w / total, a or "left") for _ in range(table.groups) for w, a in zip(widths, aligns)]
+    if table.groups > 1:
+        header = [_joined([row] * table.groups) for row in header]
+        per_group = ceil(len(rows) / table.groups)
+        chunks = [rows[g * per_group : (g + 1) * per_group] for g in range(table.groups)]
+        blank = [CellView("") for _ in range(ncols)]
+        rows = [_joined([c[i] if i < len(c) else blank for c in chunks]) for i in range(per_group)]
+    return BlockView("table", table, label, header=header, rows=rows, columns=columns)
+
+
+def _span(cell: Any) -> int:
+    return cell.colspan if isinstance(cell, Cell) else 1
+
+
+def _joined(groups: list[list[CellView]]) -> list[CellView]:
+    """Concatenate group rows, marking where each group starts (drawn with a heavier rule)."""
+    out: list[CellView] = []
+    for g, row in enumerate(groups):
+        for i, cell in enumerate(row):
+            out.append(CellView(cell.text, cell.colspan, cell.rowspan, cell.align, cell.head, g > 0 and i == 0))
+    return out

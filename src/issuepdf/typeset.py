@@ -1,0 +1,54 @@
+"""Stage 6, typeset: HTML → laid-out pages → PDF bytes, with WeasyPrint.
+
+WeasyPrint may only read files under the issue folder, layouts/ and fonts/: the fetcher refuses
+the network and every other path, so content cannot pull in anything else.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    import weasyprint
+
+
+def _fetcher_class() -> type:
+    """Built lazily so that importing this module does not load WeasyPrint (and fontconfig)."""
+    from weasyprint import URLFetcher
+    from weasyprint.urls import URLFetcherResponse
+
+    class LocalFetcher(URLFetcher):
+        """Serves files under the allowed folders and refuses everything else."""
+
+        def __init__(self, roots: list[Path]) -> None:
+            super().__init__(allowed_protocols=["file"])
+            self.roots = [root.resolve() for root in roots]
+
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                raise ValueError(f"refused {url}: issuepdf reads no network resources")
+            path = Path(unquote(parts.path)).resolve()
+            if not any(path.is_relative_to(root) for root in self.roots):
+                raise ValueError(f"refused {path}: outside the issue, layouts and fonts folders")
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+
+    return LocalFetcher
+
+
+def typeset(html: str, base_dir: Path, roots: list[Path]) -> weasyprint.Document:
+    """Lay out the HTML; relative URLs resolve against the issue folder."""
+    import weasyprint
+
+    fetcher = _fetcher_class()(roots)
+    source = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+    return source.render()
+
+
+def pdf_bytes(document: weasyprint.Document) -> bytes:
+    """The PDF of a laid-out document: fonts subset and embedded, no random identifier."""
+    return document.write_pdf()
