@@ -174,7 +174,10 @@ def subset_options() -> subset.Options:
 
 
 def make_subset(font: TTFont, unicodes: set[int], out: Path) -> TTFont:
-    """Subset `font` in place to `unicodes` and save it to `out`."""
+    """Subset `font` in place to `unicodes` and save it to `out`.
+
+    The source's head.modified is kept so rebuilds are byte-identical.
+    """
     subsetter = subset.Subsetter(subset_options())
     subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
@@ -209,7 +212,7 @@ def main() -> None:
     cmaps: dict[str, set[int]] = {}
     for spec in CJK_FONTS:
         src = CJK_DIR / spec.source
-        font = TTFont(src, fontNumber=KR_INDEX, lazy=False)
+        font = TTFont(src, fontNumber=KR_INDEX, recalcTimestamp=False)
         check_names(font, spec, f"{src}#{KR_INDEX}")
         make_subset(font, wanted, OUT_DIR / spec.output)
         check_names(TTFont(OUT_DIR / spec.output), spec, spec.output)
@@ -217,7 +220,7 @@ def main() -> None:
 
     # The symbol font gets its block plus whatever any CJK face lacks.
     lacking = {cp for cp in wanted if any(cp not in c for c in cmaps.values())}
-    sym_font = TTFont(SYMBOLS_SOURCE)
+    sym_font = TTFont(SYMBOLS_SOURCE, recalcTimestamp=False)
     sym_wanted = (expand(SYMBOL_RANGES) | lacking) & set(sym_font.getBestCmap())
     make_subset(sym_font, sym_wanted, OUT_DIR / SYMBOLS_OUTPUT)
     cmaps[SYMBOLS_OUTPUT] = set(sym_font.getBestCmap())

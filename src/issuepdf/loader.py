@@ -35,6 +35,8 @@ class Loaded:
 
     data: Any
     spots: dict[KeyPath, Spot] = field(default_factory=dict)
+    broken: set[KeyPath] = field(default_factory=set)
+    """Key paths whose content could not be loaded (a failed include): already reported."""
 
     def spot(self, path: KeyPath) -> Spot | None:
         """The spot of `path`, or of its nearest ancestor that has one."""
@@ -177,6 +179,7 @@ def _splice(issue: Loaded, keypath: KeyPath, issue_dir: Path, problems: Problems
         target = target[part]
     name = target["include"]
     where = issue.position((*keypath, "include"))
+    issue.broken.add(keypath)
     if not isinstance(name, str) or not safe_relative(name):
         problems.add(where, _dotted((*keypath, "include")), "give a relative path inside the issue folder")
         return
@@ -187,6 +190,7 @@ def _splice(issue: Loaded, keypath: KeyPath, issue_dir: Path, problems: Problems
     included = load_yaml(path, problems)
     if included is None:
         return
+    issue.broken.discard(keypath)
     parent = issue.data
     for part in keypath[:-1]:
         parent = parent[part]

@@ -236,7 +236,19 @@ class Checklist(Model):
 
 
 _BLOCK_MODELS = (
-    Heading, Lead, BulletList, NumberedList, Photo, Table, Chart, Note, Sources, Timeline, Flow, Profiles, Checklist
+    Heading,
+    Lead,
+    BulletList,
+    NumberedList,
+    Photo,
+    Table,
+    Chart,
+    Note,
+    Sources,
+    Timeline,
+    Flow,
+    Profiles,
+    Checklist,
 )
 BLOCK_TYPES: dict[str, type[Model]] = {next(iter(model.model_fields)): model for model in _BLOCK_MODELS}
 """Block key → model: a block is named by its model's first field (`- photo: a.jpg`)."""
@@ -344,8 +356,7 @@ class ChartSpec(Model):
         for series in self.series:
             if self.categories and len(series.values) != len(self.categories):
                 raise ValueError(
-                    f"series {series.name!r} has {len(series.values)} values "
-                    f"for {len(self.categories)} categories"
+                    f"series {series.name!r} has {len(series.values)} values for {len(self.categories)} categories"
                 )
         if self.series and not self.categories:
             raise ValueError("series need categories")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 
 from . import __version__
 from .markup import LineBreaking, inline, plain

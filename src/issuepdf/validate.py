@@ -78,6 +78,8 @@ def validate_model(model: type[BaseModel], loaded: Loaded, context: dict[str, An
 def _report(model: type[BaseModel], loaded: Loaded, error: Any, problems: Problems) -> None:
     loc: tuple[str | int, ...] = error["loc"]
     keypath: KeyPath = tuple(part for part in loc if not is_tag(part))
+    if any(keypath[: len(broken)] == broken for broken in loaded.broken):
+        return
     kind = error["type"]
     shown = ".".join(str(part) for part in keypath)
     if kind == "extra_forbidden":
@@ -163,11 +165,10 @@ def check_unique_ids(loaded: Loaded, problems: Problems) -> None:
     for path, text in _walk_strings(loaded.data):
         if path and path[-1] == "id":
             if text in first:
-                pos = loaded.position(first[text])
                 problems.add(
                     loaded.position(path),
                     ".".join(map(str, path)),
-                    f"duplicate id '{text}' (first used at line {pos.line if pos else '?'})",
+                    f"duplicate id '{text}' (first used at {loaded.position(first[text])})",
                 )
             else:
                 first[text] = path
@@ -239,7 +240,7 @@ def _with_csv(spec: ChartSpec, path: Path, where: Position | None, problems: Pro
     return spec.model_copy(update={"categories": [row[0] for row in rows[1:]], "series": series})
 
 
-def _number(cell: str) -> float | None | bool:
+def _number(cell: str) -> float | bool | None:
     """A CSV cell as a number (`1,182` and `-49` allowed), None when empty, False when not a number."""
     text = cell.strip().replace(",", "")
     if not text:

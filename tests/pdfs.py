@@ -1,0 +1,54 @@
+"""Reading real PDFs in tests: text through poppler's pdftotext, structure through pypdf."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
+
+
+def pdf_text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    """The text a reader would copy out of the PDF, in reading order."""
+    args = ["pdftotext", "-raw"]
+    if first:
+        args += ["-f", str(first)]
+    if last:
+        args += ["-l", str(last)]
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """The text of each page, in order."""
+    return pdf_text(pdf).split("\f")[:-1]
+
+
+def fonts(pdf: Path) -> dict[str, bool]:
+    """Every font used on any page → whether its file is embedded."""
+    found: dict[str, bool] = {}
+    for page in PdfReader(pdf).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            found[str(font["/BaseFont"])] = embedded
+    return found
+
+
+def outline_titles(pdf: Path) -> list[tuple[int, str]]:
+    """The bookmarks as (depth, title), depth-first."""
+    reader = PdfReader(pdf)
+    result: list[tuple[int, str]] = []
+
+    def walk(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                result.append((depth, item.title))
+
+    walk(reader.outline, 1)
+    return result

@@ -1,0 +1,194 @@
+"""Validation: every problem at once, each with file:line:col, key path and an exact message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from issuepdf.build import check_issue
+from issuepdf.problems import InvalidIssue
+
+from .conftest import MakeIssue
+
+
+def problems_of(issue_dir: Path) -> list[str]:
+    with pytest.raises(InvalidIssue) as caught:
+        check_issue(issue_dir)
+    return [str(problem) for problem in caught.value.problems]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def test_minimal_issue_is_valid(make_issue: MakeIssue) -> None:
+    checked = check_issue(make_issue())
+    assert checked.issue.number == 260
+    assert checked.issue.sections[0].articles[0].body[1] == "두 번째 문단."
+
+
+def test_unknown_key_missing_image_and_uncovered_character_reported_together(make_issue: MakeIssue) -> None:
+    issue = make_issue(
+        {
+            "issue.yaml": """\
+            title: 주간 중국 창업
+            number: 260
+            date: 2021-12-22
+            publisher: KIC 중국
+            sections:
+              - title: CHINA 창업
+                articles:
+                  - title: 가젤 기업 선정
+                    body:
+                      - 문단 하나 \U0001f600 끝.
+                      - photo: images/missing.jpg
+                        captoin: 행사 사진
+            """
+        }
+    )
+    assert problems_of(issue) == [
+        "260/issue.yaml:10:19: sections.0.articles.0.body.0: character '\U0001f600' (U+1F600) is in no font of fonts/",
+        "260/issue.yaml:11:20: sections.0.articles.0.body.1.photo: file not found: images/missing.jpg",
+        "260/issue.yaml:12:13: sections.0.articles.0.body.1.captoin: unknown key 'captoin'; did you mean 'caption'?",
+    ]
+
+
+def test_yaml_syntax_error_has_its_line(make_issue: MakeIssue) -> None:
+    issue = make_issue({"issue.yaml": "title: 주간\nnumber: [260\ndate: 2021-12-22\n"})
+    (problem,) = problems_of(issue)
+    assert problem.startswith("260/issue.yaml:3:5: YAML syntax error:")
+
+
+def test_wrong_types_bad_date_and_missing_key(make_issue: MakeIssue) -> None:
+    issue = make_issue(
+        {
+            "issue.yaml": """\
+            title: 주간 중국 창업
+            number: 이백
+            date: 2021-13-22
+            sections:
+              - title: CHINA 창업
+                articles:
+                  - title: 기사
+                    body:
+                      - heading: 개요
+                        level: 4
+            """
+        }
+    )
+    assert problems_of(issue) == [
+        "260/issue.yaml:1:1: publisher: missing required key 'publisher'",
+        "260/issue.yaml:2:9: number: Input should be a valid integer, unable to parse string as an integer"
+        " (got '이백')",
+        "260/issue.yaml:3:7: date: Input should be a valid date or datetime, month value is outside expected"
+        " range of 1-12 (got '2021-13-22')",
+        "260/issue.yaml:10:20: sections.0.articles.0.body.0.level: Input should be 1, 2 or 3 (got 4)",
+    ]
+
+
+def test_unknown_block_and_duplicate_key_and_ids(make_issue: MakeIssue) -> None:
+    issue = make_issue(
+        {
+            "issue.yaml": """\
+            title: 주간 중국 창업
+            number: 260
+            date: 2021-12-22
+            publisher: KIC 중국
+            sections:
+              - title: CHINA 창업
+                id: main
+                articles:
+                  - title: 기사
+                    id: main
+                    title: 다시
+                    body:
+                      - photograph: a.jpg
+            """
+        }
+    )
+    assert problems_of(issue) == [
+        "260/issue.yaml:10:13: sections.0.articles.0.id: duplicate id 'main' (first used at 260/issue.yaml:7:9)",
+        "260/issue.yaml:11:9: sections.0.articles.0.title: duplicate key (first given on line 9)",
+        "260/issue.yaml:13:13: sections.0.articles.0.body.0: not a block: write a paragraph as text, or a mapping"
+        " with one of the keys chart, checklist, flow, heading, lead, list, note, numbered, photo, profiles,"
+        " sources, table, timeline",
+    ]
+
+
+def test_included_article_reports_positions_in_its_own_file(make_issue: MakeIssue) -> None:
+    issue = make_issue(
+        {
+            "issue.yaml": """\
+            title: 주간 중국 창업
+            number: 260
+            date: 2021-12-22
+            publisher: KIC 중국
+            sections:
+              - title: CHINA 창업
+                articles:
+                  - include: articles/one.yaml
+                  - include: articles/none.yaml
+            """,
+            "articles/one.yaml": "title: 하나\nbody:\n  - list: [가, 나]\n    markr: ○\n",
+        }
+    )
+    assert problems_of(issue) == [
+        "260/articles/one.yaml:4:5: sections.0.articles.0.body.0.markr: unknown key 'markr'; did you mean 'marker'?",
+        "260/issue.yaml:9:18: sections.0.articles.1.include: included file not found: articles/none.yaml",
+    ]
+
+
+def test_chart_spec_file_and_csv_problems(make_issue: MakeIssue) -> None:
+    body = "        body:\n          - chart: charts/age.yaml\n"
+    issue = make_issue(
+        {
+            "issue.yaml": _minimal_with(body),
+            "charts/age.yaml": "type: bars\ncsv: age.csv\n",
+            "charts/age.csv": "기간,기업 수\n3년 이내,29\n4~5년,마흔둘\n",
+        }
+    )
+    assert problems_of(issue) == [
+        "260/charts/age.yaml:1:7: type: Input should be 'bar', 'hbar', 'stacked', 'stacked-hbar', 'line', 'pie',"
+        " 'donut' or 'scatter' (got 'bars')",
+    ]
+    (issue / "charts/age.yaml").write_text("type: bar\ncsv: age.csv\n")
+    assert problems_of(issue) == ["260/charts/age.csv:3:2: 기업 수: not a number: '마흔둘'"]
+
+
+def test_chart_series_length_mismatch(make_issue: MakeIssue) -> None:
+    body = (
+        "        body:\n          - chart:\n              categories: [가, 나]\n"
+        "              series: [{name: 수, values: [1, 2, 3]}]\n"
+    )
+    issue = make_issue({"issue.yaml": _minimal_with(body)})
+    assert problems_of(issue) == [
+        "260/issue.yaml:11:15: sections.0.articles.0.body.0.chart: series '수' has 3 values for 2 categories"
+    ]
+
+
+def test_paths_must_stay_inside_the_issue(make_issue: MakeIssue) -> None:
+    body = "        body:\n          - photo: ../secret.png\n          - photo: /etc/hostname\n"
+    issue = make_issue({"issue.yaml": _minimal_with(body)})
+    message = "give a relative path inside the issue folder (no '..', not absolute)"
+    assert problems_of(issue) == [
+        f"260/issue.yaml:10:20: sections.0.articles.0.body.0.photo: {message}",
+        f"260/issue.yaml:11:20: sections.0.articles.0.body.1.photo: {message}",
+    ]
+
+
+def _minimal_with(body: str) -> str:
+    head = "\n".join(
+        [
+            "title: 주간 중국 창업",
+            "number: 260",
+            "date: 2021-12-22",
+            "publisher: KIC 중국",
+            "sections:",
+            "  - title: CHINA 창업",
+            "    articles:",
+            "      - title: 기사",
+        ]
+    )
+    return head + "\n" + body
