@@ -180,7 +180,7 @@ def _table(table: Table, label: str) -> BlockView:
     header = [[_cell(c, None) for c in row] for row in table.header]
     rows = [[_cell(c, aligns[i] if i < ncols else None) for i, c in enumerate(row)] for row in table.table]
     total = sum(widths) * table.groups
-    columns = [(100 * w / total, a or "left") for _ in range(table.groups) for w, a in zip(widths, aligns)]
+    columns = [(100 * w / total, a or "left") for _ in range(table.groups) for w, a in zip(widths, aligns, strict=True)]
     if table.groups > 1:
         header = [_joined([row] * table.groups) for row in header]
         per_group = ceil(len(rows) / table.groups)
