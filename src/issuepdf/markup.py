@@ -8,6 +8,7 @@ word; it has no width, and the PDF's text layer does not carry it (tests check t
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Literal
 
 from markdown_it import MarkdownIt
@@ -19,7 +20,7 @@ WORD_JOINER = "\u2060"
 _CJK = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORDISH = _CJK + "A-Za-z0-9·%~‘’“”'\"()\\[\\]<>《》〈〉「」『』【】〔〕（）"
 _JOIN = re.compile(f"(?<=[{_CJK}])(?=[{_WORDISH}])|(?<=[{_WORDISH}])(?=[{_CJK}])")
-_TAG = re.compile(r"(<[^>]*>|&[#\w]+;)")
+_TAG = re.compile(r"(<[^>]*>)")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
 _markdown.enable("linkify")
@@ -32,8 +33,9 @@ def join_words(text: str) -> str:
 
 
 def _join_outside_tags(html: str) -> str:
+    """Join words in the text between tags; entities are decoded first so `&gt;` joins like `>`."""
     parts = _TAG.split(html)
-    return "".join(part if _TAG.fullmatch(part) else join_words(part) for part in parts)
+    return "".join(part if _TAG.fullmatch(part) else escape(join_words(unescape(part))) for part in parts)
 
 
 def inline(text: str, breaking: LineBreaking) -> Markup:

@@ -105,6 +105,8 @@ class Photo(Model):
     """A description for readers who cannot see the photo."""
     width: Annotated[int, Field(ge=10, le=100)] = 80
     """Width in percent of the text column."""
+    numbered_as: Literal["사진", "표"] = "사진"
+    """Count the image as a photo (`사진 N)`) or, for a map or figure, with the tables (`표 N)`)."""
     id: str | None = None
     """A unique name to link to this photo."""
 
@@ -213,8 +215,8 @@ class Profile(Model):
     """The name in the left cell, e.g. `ACC`."""
     field: str | None = None
     """Its field, printed under the name, e.g. `신유통 분야`."""
-    text: Text
-    """The description in the right cell."""
+    text: Text | Annotated[list[Text], Field(min_length=1)]
+    """The description in the right cell; a list for several paragraphs."""
 
 
 class Profiles(Model):

@@ -140,6 +140,9 @@ def _blocks(
             else:
                 mark = "▶"
             views.append(BlockView("heading", block, block.marker if block.marker is not None else mark))
+        elif isinstance(block, Photo) and block.numbered_as == "표":
+            tables += 1
+            views.append(BlockView("photo", block, f"표 {tables})"))
         elif isinstance(block, Photo):
             photos += 1
             views.append(BlockView("photo", block, f"사진 {photos})"))
