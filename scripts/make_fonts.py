@@ -15,9 +15,17 @@ Sources (all SIL Open Font License 1.1, see ``fonts/OFL.txt``):
   ``/usr/share/fonts/truetype/noto/NotoSansSymbols2-Regular.ttf`` (2.003),
   used only for symbols no CJK face has, e.g. U+2B27 ⬧ (its fontconfig
   family name is "Noto Sans Symbols2", without a space).
+* Debian package ``fonts-noto-core`` --
+  ``/usr/share/fonts/truetype/noto/NotoSans-{Regular,Bold}.ttf`` (2.004)
+  and ``NotoSansMath-Regular.ttf`` (2.001): last-resort fallbacks holding
+  only the *required* characters (GB 2312, KS X 1001, sample text, FORMAT
+  symbols) that neither the CJK faces nor Symbols2 have.  Noto CJK lacks 33
+  KS X 1001 characters; Noto Sans has 31 of them (Ħ ı Ĳ Ł Ŋ ŉ ː ˘ ˚ ˛ ˝ ⁿ ₁
+  ⅓ ⅛ ...), Noto Sans Math the other two, U+223C ∼ (Korean ranges such
+  as 9∼10) and U+2252 ≒.  Only Noto Sans has a Bold; the Math face is
+  Regular only.
 
-Known gap: 33 KS X 1001 characters (e.g. U+223C, U+2252, U+0126, U+2153)
-are in none of these fonts; the script prints the coverage counts.
+The script prints the sizes and the GB 2312 / KS X 1001 coverage counts.
 
 Run: ``.venv/bin/python scripts/make_fonts.py [--text FILE ...]``
 (needs fontTools; the Debian packages must be installed).
@@ -104,8 +112,8 @@ FEATURES = [
 
 
 @dataclass(frozen=True)
-class CjkFont:
-    """One KR face to extract: source collection, expected names, output."""
+class FontSpec:
+    """One face to extract: source file, expected names, output file."""
 
     source: str
     family: str
@@ -115,17 +123,29 @@ class CjkFont:
 
 
 CJK_FONTS = [
-    CjkFont("NotoSansCJK-Regular.ttc", "Noto Sans CJK KR", "Regular", 400,
+    FontSpec("NotoSansCJK-Regular.ttc", "Noto Sans CJK KR", "Regular", 400,
             "NotoSansCJKkr-Regular.otf"),
-    CjkFont("NotoSansCJK-Bold.ttc", "Noto Sans CJK KR", "Bold", 700,
+    FontSpec("NotoSansCJK-Bold.ttc", "Noto Sans CJK KR", "Bold", 700,
             "NotoSansCJKkr-Bold.otf"),
-    CjkFont("NotoSerifCJK-Regular.ttc", "Noto Serif CJK KR", "Regular", 400,
+    FontSpec("NotoSerifCJK-Regular.ttc", "Noto Serif CJK KR", "Regular", 400,
             "NotoSerifCJKkr-Regular.otf"),
-    CjkFont("NotoSerifCJK-Bold.ttc", "Noto Serif CJK KR", "Bold", 700,
+    FontSpec("NotoSerifCJK-Bold.ttc", "Noto Serif CJK KR", "Bold", 700,
             "NotoSerifCJKkr-Bold.otf"),
 ]  # fmt: skip
 SYMBOLS_SOURCE = CORE_DIR / "NotoSansSymbols2-Regular.ttf"
 SYMBOLS_OUTPUT = "NotoSansSymbols2-Regular.ttf"
+
+# Last-resort families from CORE_DIR, tried in this order after Symbols2;
+# each takes the required characters still uncovered that all its faces
+# have (a few KB each).  Same order as the fallbacks in fonts/fonts.conf.
+FALLBACK_FAMILIES = [
+    [FontSpec("NotoSans-Regular.ttf", "Noto Sans", "Regular", 400,
+             "NotoSans-Regular.ttf"),
+     FontSpec("NotoSans-Bold.ttf", "Noto Sans", "Bold", 700,
+             "NotoSans-Bold.ttf")],
+    [FontSpec("NotoSansMath-Regular.ttf", "Noto Sans Math", "Regular", 400,
+             "NotoSansMath-Regular.ttf")],
+]  # fmt: skip
 
 
 def expand(ranges: Iterable[tuple[int, int]]) -> set[int]:
@@ -185,8 +205,8 @@ def make_subset(font: TTFont, unicodes: set[int], out: Path) -> TTFont:
     return font
 
 
-def check_names(font: TTFont, spec: CjkFont, where: str) -> None:
-    """Fail loudly if the face is not the KR face we expect."""
+def check_names(font: TTFont, spec: FontSpec, where: str) -> None:
+    """Fail loudly if the face is not the one we expect (e.g. KR face)."""
     name = font["name"]
     got = (name.getDebugName(1), name.getDebugName(2), font["OS/2"].usWeightClass)
     if got != (spec.family, spec.style, spec.weight):
@@ -194,7 +214,7 @@ def check_names(font: TTFont, spec: CjkFont, where: str) -> None:
 
 
 def main() -> None:
-    """Build all five fonts and print their sizes and coverage."""
+    """Build all fonts and print their sizes and coverage."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--text", type=Path, action="append",
                         help="sample text whose characters must be covered "
@@ -224,6 +244,21 @@ def main() -> None:
     sym_wanted = (expand(SYMBOL_RANGES) | lacking) & set(sym_font.getBestCmap())
     make_subset(sym_font, sym_wanted, OUT_DIR / SYMBOLS_OUTPUT)
     cmaps[SYMBOLS_OUTPUT] = set(sym_font.getBestCmap())
+
+    # Fallback families get only required characters, not whole ranges.
+    required = gb2312 | ksx1001 | sample | symbols | pinned
+    still = (required & lacking) - cmaps[SYMBOLS_OUTPUT]
+    for family in FALLBACK_FAMILIES:
+        family_cmaps = []
+        for spec in family:
+            src = CORE_DIR / spec.source
+            font = TTFont(src, recalcTimestamp=False)
+            check_names(font, spec, str(src))
+            make_subset(font, still, OUT_DIR / spec.output)
+            check_names(TTFont(OUT_DIR / spec.output), spec, spec.output)
+            cmaps[spec.output] = set(font.getBestCmap())
+            family_cmaps.append(cmaps[spec.output])
+        still -= set.intersection(*family_cmaps)
 
     report(cmaps, sample | symbols, gb2312, ksx1001)
 

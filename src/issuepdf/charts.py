@@ -69,7 +69,7 @@ def _trace(spec: ChartSpec, index: int, color: str) -> dict[str, Any]:
     cats, vals = ("y", "x") if horizontal else ("x", "y")
     trace[cats], trace[vals] = spec.categories, series.values
     if spec.type in ("line", "scatter"):
-        trace.update(type="scatter", mode="lines+markers" if spec.type == "line" else "markers")
+        trace.update(type="scatter", mode="lines+markers" if spec.type == "line" else "markers", cliponaxis=False)
         trace["line"] = {"color": series.color or color, "width": 2.5}
         if spec.value_labels:
             trace["mode"] += "+text"
@@ -104,7 +104,8 @@ def _pie(spec: ChartSpec, colors: list[str]) -> dict[str, Any]:
 def _base_layout(spec: ChartSpec, theme: Theme) -> dict[str, Any]:
     font = {"family": theme.font_family, "size": theme.font_size, "color": theme.text_color}
     axis = {"gridcolor": theme.grid_color, "zerolinecolor": theme.grid_color, "tickformat": spec.number_format}
-    show_legend = spec.legend if spec.legend is not None else (len(spec.series) > 1 or "pie" in spec.type)
+    pie = spec.type in ("pie", "donut")
+    show_legend = spec.legend if spec.legend is not None else (len(spec.series) > 1 or (pie and not spec.value_labels))
     horizontal = spec.type in ("hbar", "stacked-hbar")
     value_axis = {**axis, "title": {"text": spec.y_title or ""}}
     category_axis = {"title": {"text": spec.x_title or ""}, "type": "category", "automargin": True}
@@ -115,8 +116,16 @@ def _base_layout(spec: ChartSpec, theme: Theme) -> dict[str, Any]:
     return {
         "font": font,
         "showlegend": show_legend,
-        "legend": {"orientation": "h", "y": -0.15, "x": 0.5, "xanchor": "center"},
-        "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
+        "legend": {
+            "orientation": "h",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "x": 0.5,
+            "xanchor": "center",
+            "traceorder": "normal",
+        },
+        "colorway": theme.palette,
+        "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "xaxis": value_axis if horizontal else category_axis,

@@ -33,9 +33,21 @@ def join_words(text: str) -> str:
 
 
 def _join_outside_tags(html: str) -> str:
-    """Join words in the text between tags; entities are decoded first so `&gt;` joins like `>`."""
-    parts = _TAG.split(html)
-    return "".join(part if _TAG.fullmatch(part) else escape(join_words(unescape(part))) for part in parts)
+    """Join words in the text between tags, and across tags (`<strong>비</strong>를`).
+
+    Entities are decoded first so that `&gt;` joins like `>`.
+    """
+    out: list[str] = []
+    previous = ""
+    for part in _TAG.split(html):
+        if _TAG.fullmatch(part) or not part:
+            out.append(part)
+            continue
+        text = unescape(part)
+        glue = WORD_JOINER if previous and _JOIN.search(previous + text[0]) else ""
+        out.append(glue + str(escape(join_words(text))))
+        previous = text[-1]
+    return "".join(out)
 
 
 def inline(text: str, breaking: LineBreaking) -> Markup:

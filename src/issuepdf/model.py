@@ -344,7 +344,7 @@ class ChartSpec(Model):
     colors: list[str] = []
     """Colours replacing the theme palette, in order."""
     legend: bool | None = None
-    """Show the legend; by default only when there are several series (always for pies)."""
+    """Show the legend; by default when there are several series, or a pie without value labels."""
     width_mm: Annotated[float, Field(gt=20, le=180)] = 150
     """Width in the page, in millimetres."""
     height_mm: Annotated[float, Field(gt=20, le=250)] = 80

@@ -169,8 +169,8 @@ def _cell(value: Any, align: str | None) -> CellView:
     if value is None:
         return CellView("", align=align)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = int(value) if isinstance(value, float) and value.is_integer() else value
-        return CellView(f"{number:,}", align=align or "right")
+        # Printed as written: a year stays 2021; write "1,182" as text for separators.
+        return CellView(str(value), align=align or "right")
     text = str(value)
     return CellView(text, align=align or ("right" if NUMERIC.fullmatch(text.strip()) else None))
 
@@ -181,7 +181,7 @@ def _table(table: Table, label: str) -> BlockView:
     aligns = [table.align[i] if i < len(table.align) else None for i in range(ncols)]
     widths = table.widths if len(table.widths) == ncols else [1.0] * ncols
     header = [[_cell(c, None) for c in row] for row in table.header]
-    rows = [[_cell(c, aligns[i] if i < ncols else None) for i, c in enumerate(row)] for row in table.table]
+    rows = [_row(row, aligns) for row in table.table]
     total = sum(widths) * table.groups
     columns = [(100 * w / total, a or "left") for _ in range(table.groups) for w, a in zip(widths, aligns, strict=True)]
     if table.groups > 1:
@@ -191,6 +191,15 @@ def _table(table: Table, label: str) -> BlockView:
         blank = [CellView("") for _ in range(ncols)]
         rows = [_joined([c[i] if i < len(c) else blank for c in chunks]) for i in range(per_group)]
     return BlockView("table", table, label, header=header, rows=rows, columns=columns)
+
+
+def _row(row: list[Any], aligns: list[str | None]) -> list[CellView]:
+    """Cells with their column's alignment, counting columns that spanning cells cover."""
+    cells, column = [], 0
+    for value in row:
+        cells.append(_cell(value, aligns[column] if column < len(aligns) else None))
+        column += _span(value)
+    return cells
 
 
 def _span(cell: Any) -> int:

@@ -55,6 +55,12 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems) -> Checked | Non
     check_unique_ids(loaded, problems)
     checked = Checked(issue, issue_dir) if issue else None
     sources = [issue_dir / "issue.yaml", *_included_files(loaded)]
+    for path in _inline_charts_with_csv(loaded):
+        problems.add(
+            loaded.position((*path, "csv"), key=True),
+            ".".join(map(str, (*path, "csv"))),
+            "csv is for chart spec files: move this spec to charts/NAME.yaml with the CSV beside it",
+        )
     for name, where in _chart_files(loaded):
         spec = _load_chart(issue_dir, name, where, covered, problems, sources)
         if spec is not None and checked is not None:
@@ -176,6 +182,13 @@ def check_unique_ids(loaded: Loaded, problems: Problems) -> None:
 
 def _included_files(loaded: Loaded) -> list[Path]:
     return sorted({spot.value.file for spot in loaded.spots.values()})
+
+
+def _inline_charts_with_csv(loaded: Loaded) -> Iterator[KeyPath]:
+    """Chart blocks whose inline spec names a CSV (only spec files have a folder to read it from)."""
+    for path, _ in _walk_strings(loaded.data):
+        if len(path) >= 2 and path[-2:] == ("chart", "csv") and "body" in path:
+            yield path[:-1]
 
 
 def _chart_files(loaded: Loaded) -> Iterator[tuple[str, Position | None]]:

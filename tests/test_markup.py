@@ -1,0 +1,37 @@
+"""Inline text: Markdown, escaping of raw HTML, and the word joiners of word-level breaking."""
+
+from __future__ import annotations
+
+from issuepdf.markup import WORD_JOINER as WJ
+from issuepdf.markup import inline, plain
+
+
+def test_words_are_joined_and_spaces_stay_breakable() -> None:
+    assert str(plain("산업 연구소", "word")) == f"산{WJ}업 연{WJ}구{WJ}소"
+
+
+def test_syllable_mode_inserts_nothing() -> None:
+    assert str(inline("산업 연구소", "syllable")) == "산업 연구소"
+
+
+def test_brackets_latin_and_hanzi_stay_with_their_word() -> None:
+    assert str(plain("즈우(挚物)는 IoT싱크탱크", "word")) == (
+        f"즈{WJ}우{WJ}({WJ}挚{WJ}物{WJ}){WJ}는 IoT{WJ}싱{WJ}크{WJ}탱{WJ}크"  # Latin needs no joiner
+    )
+
+
+def test_joined_across_formatting_and_entities() -> None:
+    html = str(inline("**연구개발비**를 <2022 도감>을", "word"))
+    assert html == f"<strong>연{WJ}구{WJ}개{WJ}발{WJ}비</strong>{WJ}를 &lt;2022 도{WJ}감{WJ}&gt;{WJ}을"
+
+
+def test_raw_html_is_shown_not_interpreted() -> None:
+    html = str(inline('<img src="file:///etc/hostname"> <script>x()</script>', "syllable"))
+    assert "<img" not in html and "<script" not in html
+    assert "&lt;img" in html and "&lt;script&gt;" in html
+
+
+def test_markdown_inline_formatting_and_links() -> None:
+    assert str(inline("**굵게** `code` https://kic.org", "syllable")) == (
+        '<strong>굵게</strong> <code>code</code> <a href="https://kic.org">https://kic.org</a>'
+    )
