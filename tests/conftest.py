@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from issuepdf.fonts import use_project_fonts
+from issuepdf.logs import COUNTED, WarningCounter
 from issuepdf.paths import SOURCE_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -71,25 +72,15 @@ def blocks_issue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-class _Collector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture(autouse=True)
-def no_unexpected_warnings(request: pytest.FixtureRequest) -> Iterator[_Collector]:
+def no_unexpected_warnings(request: pytest.FixtureRequest) -> Iterator[WarningCounter]:
     """Fail a test that logs a warning, unless it is marked `expect_warnings`."""
-    collector = _Collector()
-    loggers = [logging.getLogger(name) for name in ("weasyprint", "issuepdf")]
+    collector = WarningCounter()
+    loggers = [logging.getLogger(name) for name in COUNTED]
     for logger in loggers:
         logger.addHandler(collector)
     yield collector
     for logger in loggers:
         logger.removeHandler(collector)
     if request.node.get_closest_marker("expect_warnings") is None:
-        messages = [f"{r.name}: {r.getMessage()}" for r in collector.records]
-        assert not messages, f"unexpected warnings: {messages}"
+        assert not collector.messages, f"unexpected warnings: {collector.messages}"

@@ -192,3 +192,12 @@ def _minimal_with(body: str) -> str:
         ]
     )
     return head + "\n" + body
+
+
+def test_inline_chart_cannot_read_csv(make_issue: MakeIssue) -> None:
+    body = "        body:\n          - chart:\n              type: bar\n              csv: data.csv\n"
+    issue = make_issue({"issue.yaml": _minimal_with(body), "data.csv": "a,b\nx,1\n"})
+    assert problems_of(issue) == [
+        "260/issue.yaml:12:15: sections.0.articles.0.body.0.chart.csv: csv is for chart spec files:"
+        " move this spec to charts/NAME.yaml with the CSV beside it"
+    ]
