@@ -114,3 +114,19 @@ def test_issue_can_override_one_template(make_issue: MakeIssue) -> None:
     text = pdf_text(build(issue, strict=True).pdf)
     assert "[편집자] 원문은 중국어." in text
     assert "편집자 주:" not in text
+
+
+def test_missing_photo_prints_a_placeholder_until_the_file_is_dropped_in(make_issue: MakeIssue) -> None:
+    from PIL import Image
+
+    photo = '          - photo: images/forum.jpg\n            placeholder: "3:2"\n            source: 선전상보\n'
+    issue = make_issue({"issue.yaml": MINIMAL + photo})
+    pdf = build(issue, strict=True).pdf
+    text = pdf_text(pdf)
+    assert "사진 준비 중" in text and "placeholder 3:2" in text
+    assert "사진 1) 출처: 선전상보" in text
+    (issue / "images").mkdir()
+    Image.new("RGB", (600, 400), "#336699").save(issue / "images" / "forum.jpg")
+    text = pdf_text(build(issue, strict=True).pdf)
+    assert "사진 준비 중" not in text and "사진 1) 출처: 선전상보" in text
+    assert len(PdfReader(pdf).pages[2].images) == 1

@@ -18,6 +18,7 @@ from .fonts import fonts_fingerprint, use_project_fonts
 from .logs import counting_warnings, quiet_chatty_libraries
 from .output import write_atomic
 from .paths import cache_dir, project_root
+from .placeholders import write_placeholders
 from .problems import InvalidIssue, IssuepdfError, Problems
 from .render import layout_dirs, render_html
 from .theme import load_theme
@@ -76,13 +77,14 @@ def check_issue(issue_dir: Path) -> Checked:
 
 
 def prepare_document(checked: Checked, timer: Timer) -> Document:
-    """Transform the issue and make sure every chart's SVG exists."""
+    """Transform the issue and make sure every chart's SVG and photo placeholder exists."""
     issue_dir = checked.issue_dir
     project = project_root(issue_dir)
-    with timer.step("charts"):
+    with timer.step("assets"):
         theme = load_theme(layout_dirs(issue_dir, project))
         document = prepare(checked, theme, fonts_fingerprint(project / "fonts"), cache_dir(issue_dir))
         document.rendered = render_missing(document.charts)
+        write_placeholders(document.placeholders)
     return document
 
 

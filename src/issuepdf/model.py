@@ -30,12 +30,17 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
 
+def block_key(model: type[BaseModel]) -> str:
+    """The key that names a block in YAML (`- photo: a.jpg`): `key` if declared, else the first field."""
+    return getattr(model, "key", None) or next(iter(model.model_fields))
+
+
 def _existing_file(name: str, info: ValidationInfo) -> str:
-    """Check that a referenced file lies inside the issue folder and exists."""
+    """Check that a referenced file lies inside the issue folder and exists (or has a placeholder)."""
     if not safe_relative(name):
         raise ValueError("give a relative path inside the issue folder (no '..', not absolute)")
     base = (info.context or {}).get("base")
-    if base is not None and not (Path(base) / name).is_file():
+    if base is not None and not (Path(base) / name).is_file() and not info.data.get("placeholder"):
         raise ValueError(f"file not found: {name}")
     return name
 
@@ -95,6 +100,9 @@ class NumberedList(Model):
 class Photo(Model):
     """A photo with its numbered caption `사진 N) 출처: …` under it."""
 
+    key: ClassVar[str] = "photo"
+    placeholder: Literal["4:3", "3:2", "16:9", "1:1", "3:4", "2:3"] | None = None
+    """Until the photo file exists, print a marked placeholder of this aspect ratio in its place."""
     photo: FilePath
     """The image file (JPEG, PNG or SVG), relative to the issue folder."""
     source: str | None = None
@@ -252,8 +260,8 @@ _BLOCK_MODELS = (
     Profiles,
     Checklist,
 )
-BLOCK_TYPES: dict[str, type[Model]] = {next(iter(model.model_fields)): model for model in _BLOCK_MODELS}
-"""Block key → model: a block is named by its model's first field (`- photo: a.jpg`)."""
+BLOCK_TYPES: dict[str, type[Model]] = {block_key(model): model for model in _BLOCK_MODELS}
+"""Block key → model: a block is named by one key (`- photo: a.jpg`), by default its first field."""
 
 
 def is_tag(part: str | int) -> bool:
@@ -270,7 +278,7 @@ def _block_tag(value: Any) -> str | None:
             if key in value:
                 return f"<{key}>"
     if isinstance(value, Model):
-        return f"<{next(iter(type(value).model_fields))}>"
+        return f"<{block_key(type(value))}>"
     return None
 
 

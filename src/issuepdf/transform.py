@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .charts import ChartJob, chart_job
-from .model import Article, Block, Cell, Chart, ChartSpec, Heading, Issue, Photo, Section, Table
+from .model import Article, Block, Cell, Chart, ChartSpec, Heading, Issue, Photo, Section, Table, block_key
+from .placeholders import placeholder_path
 from .theme import Theme
 from .validate import Checked
 
@@ -85,6 +86,8 @@ class Document:
     issue: Issue
     sections: list[SectionView]
     charts: list[ChartJob]
+    placeholders: dict[Path, str] = field(default_factory=dict)
+    """Placeholder image → aspect ratio, for photos whose file is not there yet."""
     rendered: int = 0
     """How many charts had to be rendered (not found in the cache)."""
 
@@ -93,38 +96,37 @@ class Document:
         return [article for section in self.sections for article in section.articles]
 
 
+@dataclass
+class _Context:
+    """What preparing every block needs, and what it collects for the build's asset step."""
+
+    checked: Checked
+    theme: Theme
+    fonts_id: str
+    cache: Path
+    charts: list[ChartJob] = field(default_factory=list)
+    placeholders: dict[Path, str] = field(default_factory=dict)
+
+
 def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Document:
     """Number, label and resolve everything in the issue."""
-    charts: list[ChartJob] = []
-    sections = [
-        _section(checked, s, section, theme, fonts_id, cache, charts)
-        for s, section in enumerate(checked.issue.sections, start=1)
-    ]
-    return Document(checked.issue, sections, charts)
+    context = _Context(checked, theme, fonts_id, cache)
+    sections = [_section(context, s, section) for s, section in enumerate(checked.issue.sections, start=1)]
+    return Document(checked.issue, sections, context.charts, context.placeholders)
 
 
-def _section(
-    checked: Checked,
-    s: int,
-    section: Section,
-    theme: Theme,
-    fonts_id: str,
-    cache: Path,
-    charts: list[ChartJob],
-) -> SectionView:
+def _section(context: _Context, s: int, section: Section) -> SectionView:
     numbered = section.numbered if section.numbered is not None else NUMBERED_BY_DEFAULT[section.kind]
     articles = []
     count = 0
     for a, article in enumerate(section.articles, start=1):
         count = article.number if article.number is not None else count + 1
-        blocks = _blocks(checked, article.body, theme, fonts_id, cache, charts)
+        blocks = _blocks(context, article.body)
         articles.append(ArticleView(article, article.id or f"s{s}-a{a}", count if numbered else None, blocks))
     return SectionView(section, section.id or f"s{s}", section.running_title or section.title, articles)
 
 
-def _blocks(
-    checked: Checked, body: list[Block], theme: Theme, fonts_id: str, cache: Path, charts: list[ChartJob]
-) -> list[BlockView]:
+def _blocks(context: _Context, body: list[Block]) -> list[BlockView]:
     views = []
     photos = tables = level1 = level2 = 0
     for block in body:
@@ -140,25 +142,41 @@ def _blocks(
             else:
                 mark = "▶"
             views.append(BlockView("heading", block, block.marker if block.marker is not None else mark))
-        elif isinstance(block, Photo) and block.numbered_as == "표":
-            tables += 1
-            views.append(BlockView("photo", block, f"표 {tables})"))
         elif isinstance(block, Photo):
-            photos += 1
-            views.append(BlockView("photo", block, f"사진 {photos})"))
+            if block.numbered_as == "표":
+                tables += 1
+                label = f"표 {tables})"
+            else:
+                photos += 1
+                label = f"사진 {photos})"
+            views.append(BlockView("photo", block, label, image=_photo_source(context, block)))
         elif isinstance(block, Table):
             tables += 1
             views.append(_table(block, f"표 {tables})"))
         elif isinstance(block, Chart):
             tables += 1
-            spec = block.chart if isinstance(block.chart, ChartSpec) else checked.charts[block.chart]
-            job = chart_job(spec, theme, fonts_id, cache)
-            charts.append(job)
-            image = job.path.relative_to(checked.issue_dir).as_posix()
-            views.append(BlockView("chart", block, f"표 {tables})", image=image, spec=spec))
+            views.append(_chart(context, block, f"표 {tables})"))
         else:
-            views.append(BlockView(next(iter(type(block).model_fields)), block))
+            views.append(BlockView(block_key(type(block)), block))
     return views
+
+
+def _photo_source(context: _Context, photo: Photo) -> str:
+    """The photo's file, or while it is missing, its placeholder."""
+    issue_dir = context.checked.issue_dir
+    if (issue_dir / photo.photo).is_file() or photo.placeholder is None:
+        return photo.photo
+    path = placeholder_path(context.cache, photo.placeholder)
+    context.placeholders[path] = photo.placeholder
+    return path.relative_to(issue_dir).as_posix()
+
+
+def _chart(context: _Context, block: Chart, label: str) -> BlockView:
+    spec = block.chart if isinstance(block.chart, ChartSpec) else context.checked.charts[block.chart]
+    job = chart_job(spec, context.theme, context.fonts_id, context.cache)
+    context.charts.append(job)
+    image = job.path.relative_to(context.checked.issue_dir).as_posix()
+    return BlockView("chart", block, label, image=image, spec=spec)
 
 
 def _cell(value: Any, align: str | None) -> CellView:
