@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .charts import render_missing
+from .editions import PLANS, Edition, pdf_options
 from .fonts import fonts_fingerprint, use_project_fonts
 from .logs import counting_warnings, quiet_chatty_libraries
 from .output import write_atomic
@@ -62,8 +63,8 @@ class Timer:
         logger.info("%-8s %6.2f s", name, self.timings[name])
 
 
-def default_output(issue_dir: Path, number: int) -> Path:
-    return issue_dir / "out" / f"issue-{number}.pdf"
+def default_output(issue_dir: Path, number: int, edition: Edition = "screen") -> Path:
+    return issue_dir / "out" / PLANS[edition].file_name(number)
 
 
 def check_issue(issue_dir: Path) -> Checked:
@@ -89,9 +90,15 @@ def prepare_document(checked: Checked, timer: Timer) -> Document:
 
 
 def build(
-    issue_dir: Path, output: Path | None = None, html_output: Path | None = None, strict: bool = False
+    issue_dir: Path,
+    output: Path | None = None,
+    html_output: Path | None = None,
+    strict: bool = False,
+    edition: Edition = "screen",
+    tagged: bool = False,
 ) -> BuildResult:
-    """Build an issue's PDF; on any problem raise, leaving earlier outputs untouched."""
+    """Build an issue's PDF edition; on any problem raise, leaving earlier outputs untouched."""
+    plan = PLANS[edition]
     issue_dir = issue_dir.resolve()
     project = project_root(issue_dir)
     use_project_fonts(project / "fonts")
@@ -102,14 +109,14 @@ def build(
             checked = check_issue(issue_dir)
         document = prepare_document(checked, timer)
         with timer.step("html"):
-            html = render_html(document, issue_dir, project)
+            html = render_html(document, issue_dir, project, plan)
         with timer.step("layout"):
             laid_out = typeset(html, issue_dir, [issue_dir, project / "layouts", project / "fonts"])
         with timer.step("pdf"):
-            pdf = pdf_bytes(laid_out)
+            pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
         if strict and warnings.records:
             raise StrictFailure(warnings.messages)
-    target = output or default_output(issue_dir, checked.issue.number)
+    target = output or default_output(issue_dir, checked.issue.number, edition)
     with timer.step("write"):
         write_atomic(target, pdf)
         if html_output is not None:

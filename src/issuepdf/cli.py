@@ -70,16 +70,41 @@ def check_command(issue_dir: Path) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
 @click.option("--html", "html_output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML.")
 @click.option("--strict", is_flag=True, help="Fail on any warning (missing glyph, unloadable resource, …).")
-def build_command(issue_dir: Path, output: Path | None, html_output: Path | None, strict: bool) -> None:
-    """Build ISSUE_DIR into its PDF (default ISSUE_DIR/out/issue-N.pdf)."""
+@click.option(
+    "--edition",
+    type=click.Choice(["screen", "print", "archive"]),
+    default="screen",
+    show_default=True,
+    help="screen; print (bleed, crop marks, PDF/X-4); archive (PDF/A-3b with the sources inside).",
+)
+@click.option("--tagged", is_flag=True, help="Write a tagged PDF (PDF/UA structure) for assistive technology.")
+def build_command(
+    issue_dir: Path, output: Path | None, html_output: Path | None, strict: bool, edition: str, tagged: bool
+) -> None:
+    """Build ISSUE_DIR into its PDF (default ISSUE_DIR/out/issue-N[-EDITION].pdf)."""
     from .build import build
 
     try:
-        result = build(issue_dir, output, html_output, strict)
+        result = build(issue_dir, output, html_output, strict, edition, tagged)  # type: ignore[arg-type]
     except IssuepdfError as err:
         _fail(err)
     total = sum(result.timings.values())
     click.echo(f"wrote {result.pdf} ({result.pages} pages, {total:.1f} s, {len(result.warnings)} warning(s))")
+
+
+@main.command("extract")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+def extract_command(pdf: Path, target: Path) -> None:
+    """Take the issue's sources back out of an archive-edition PDF into TARGET."""
+    from .extract import extract
+
+    try:
+        written = extract(pdf, target)
+    except IssuepdfError as err:
+        _fail(err)
+    for path in written:
+        click.echo(str(path))
 
 
 @main.command("bench")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -153,6 +153,8 @@ class Table(Model):
     """Split the rows into this many column groups set side by side (표 1's ranked list)."""
     caption: str | None = None
     """Printed under the table after `표 N)`."""
+    labeled: bool = True
+    """Count the table and print `표 N)`; false for a table the original printed without a label."""
     source: str | None = None
     """Where the data comes from, printed after `출처:`."""
     id: str | None = None
@@ -274,8 +276,8 @@ def _block_tag(value: Any) -> str | None:
     if isinstance(value, str):
         return "<text>"
     if isinstance(value, dict):
-        for key in BLOCK_TYPES:
-            if key in value:
+        for key in value:  # the naming key is written first; later keys may share its name
+            if key in BLOCK_TYPES:
                 return f"<{key}>"
     if isinstance(value, Model):
         return f"<{block_key(type(value))}>"

@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .editions import PLANS, EditionPlan
 from .markup import LineBreaking, inline, plain
 from .transform import Document
 
@@ -23,9 +24,10 @@ def layout_dirs(issue_dir: Path, project: Path) -> list[Path]:
     return [d for d in (issue_dir / "layouts", project / "layouts") if d.is_dir()]
 
 
-def stylesheets(dirs: list[Path]) -> list[str]:
-    """The project's `bulletin.css`, then each override folder's `issue.css`, as file URLs."""
-    sheets = [d / "bulletin.css" for d in reversed(dirs) if (d / "bulletin.css").is_file()][:1]
+def stylesheets(dirs: list[Path], edition_sheet: str | None = None) -> list[str]:
+    """`bulletin.css` and the edition's sheet (first found along the chain), then every `issue.css`."""
+    names = ["bulletin.css", *([edition_sheet] if edition_sheet else [])]
+    sheets = [next(d / name for d in dirs if (d / name).is_file()) for name in names]
     sheets += [d / "issue.css" for d in reversed(dirs) if (d / "issue.css").is_file()]
     return [sheet.resolve().as_uri() for sheet in sheets]
 
@@ -56,7 +58,7 @@ def environment(dirs: list[Path], breaking: LineBreaking) -> jinja2.Environment:
     return env
 
 
-def render_html(document: Document, issue_dir: Path, project: Path) -> str:
+def render_html(document: Document, issue_dir: Path, project: Path, edition: EditionPlan = PLANS["screen"]) -> str:
     """The whole issue as one HTML document for WeasyPrint."""
     dirs = layout_dirs(issue_dir, project)
     env = environment(dirs, document.issue.line_breaking)
@@ -65,6 +67,7 @@ def render_html(document: Document, issue_dir: Path, project: Path) -> str:
         doc=document,
         issue=document.issue,
         sections=document.sections,
-        stylesheets=stylesheets(dirs),
+        stylesheets=stylesheets(dirs, edition.stylesheet),
+        edition=edition.name,
         version=__version__,
     )

@@ -151,8 +151,8 @@ def _blocks(context: _Context, body: list[Block]) -> list[BlockView]:
                 label = f"사진 {photos})"
             views.append(BlockView("photo", block, label, image=_photo_source(context, block)))
         elif isinstance(block, Table):
-            tables += 1
-            views.append(_table(block, f"표 {tables})"))
+            tables += block.labeled
+            views.append(_table(block, f"표 {tables})" if block.labeled else ""))
         elif isinstance(block, Chart):
             tables += 1
             views.append(_chart(context, block, f"표 {tables})"))

@@ -6,9 +6,13 @@ the network and every other path, so content cannot pull in anything else.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 if TYPE_CHECKING:
@@ -49,6 +53,24 @@ def typeset(html: str, base_dir: Path, roots: list[Path]) -> weasyprint.Document
     return source.render()
 
 
-def pdf_bytes(document: weasyprint.Document) -> bytes:
-    """The PDF of a laid-out document: fonts subset and embedded, no random identifier."""
-    return document.write_pdf()
+def pdf_bytes(document: weasyprint.Document, options: dict[str, Any]) -> bytes:
+    """The PDF of a laid-out document: fonts subset and embedded, with the edition's options."""
+    with _document_id_from(options.get("pdf_identifier") or b"issuepdf"):
+        return document.write_pdf(**options)
+
+
+@contextmanager
+def _document_id_from(seed: bytes) -> Iterator[None]:
+    """Make WeasyPrint's XMP DocumentID (a uuid4 for PDF/X-4) derive from the content instead.
+
+    WeasyPrint 70 writes `xmp.did:<uuid4>` for PDF/X-4 (its code marks this TODO), which makes
+    every print edition differ byte-wise; the PDF /ID, a hash of the objects, then differs too.
+    """
+    from weasyprint.pdf import metadata
+
+    original = metadata.uuid4
+    metadata.uuid4 = lambda: uuid.UUID(bytes=hashlib.md5(seed, usedforsecurity=False).digest(), version=4)
+    try:
+        yield
+    finally:
+        metadata.uuid4 = original
