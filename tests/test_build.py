@@ -119,7 +119,12 @@ def test_issue_can_override_one_template(make_issue: MakeIssue) -> None:
 def test_missing_photo_prints_a_placeholder_until_the_file_is_dropped_in(make_issue: MakeIssue) -> None:
     from PIL import Image
 
-    photo = '          - photo: images/forum.jpg\n            placeholder: "3:2"\n            source: 선전상보\n'
+    photo = (
+        "          - photo: images/forum.jpg\n"
+        '            placeholder: "3:2"\n'
+        "            source: 선전상보\n"
+        "            alt: 포럼\n"
+    )
     issue = make_issue({"issue.yaml": MINIMAL + photo})
     pdf = build(issue, strict=True).pdf
     text = pdf_text(pdf)

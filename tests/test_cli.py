@@ -38,7 +38,7 @@ def test_check_valid_issue(make_issue: MakeIssue) -> None:
     issue = make_issue()
     result = CliRunner().invoke(main, ["check", str(issue)])
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("issue 260 is valid\n")
+    assert result.output.endswith("issue 260 is valid (0 warning(s))\n")
 
 
 def test_build_writes_pdf_and_html(make_issue: MakeIssue, tmp_path: Path) -> None:

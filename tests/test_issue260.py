@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -36,7 +37,7 @@ def reference_articles() -> list[list[str]]:
     """The Hangul/Latin words of each article of the reference, in order, without page furniture."""
     lines = ["" if PAGE_FURNITURE.match(line) else line for line in REFERENCE.read_text(encoding="utf-8").splitlines()]
     bounds = [*ARTICLE_STARTS, len(lines) + 1]
-    return [WORD.findall("\n".join(lines[a - 1 : b - 1])) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [WORD.findall("\n".join(lines[a - 1 : b - 1])) for a, b in itertools.pairwise(bounds)]
 
 
 LOOKAHEAD = 400
@@ -106,7 +107,9 @@ def test_every_reference_word_is_in_the_pdf_in_order(issue260: BuildResult) -> N
         moved += in_boxes
     total = sum(len(words) for words in articles)
     overall = sum(r * len(w) for r, w in zip(ratios, articles, strict=True)) / total
-    print(f"issue 260: {overall:.2%} of {total} reference words in order ({moved} in moved boxes); per article {ratios}")
+    print(
+        f"issue 260: {overall:.2%} of {total} reference words in order ({moved} in moved boxes); per article {ratios}"
+    )
     assert min(ratios) >= 0.99, ratios
 
 
@@ -138,4 +141,4 @@ def test_contents_page_numbers_are_where_the_titles_are(issue260: BuildResult) -
 def test_page_count_and_size(issue260: BuildResult) -> None:
     reader = PdfReader(issue260.pdf)
     assert 28 <= len(reader.pages) <= 40
-    assert all(not text.strip() == "" for text in page_texts(issue260.pdf))
+    assert all(text.strip() != "" for text in page_texts(issue260.pdf))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from issuepdf.build import check_issue
+from issuepdf.paths import SOURCE_ROOT
 from issuepdf.problems import InvalidIssue
 
 from .conftest import MakeIssue
@@ -201,3 +202,30 @@ def test_inline_chart_cannot_read_csv(make_issue: MakeIssue) -> None:
         "260/issue.yaml:12:15: sections.0.articles.0.body.0.chart.csv: csv is for chart spec files:"
         " move this spec to charts/NAME.yaml with the CSV beside it"
     ]
+
+
+def test_warnings_for_missing_alt_and_low_print_resolution(make_issue: MakeIssue) -> None:
+    from PIL import Image
+
+    from issuepdf.problems import Problems
+    from issuepdf.validate import check
+
+    body = "        body:\n          - photo: small.png\n            width: 100\n"
+    issue = make_issue({"issue.yaml": _minimal_with(body)})
+    Image.new("RGB", (800, 600)).save(issue / "small.png")
+    for edition, expected in [
+        ("screen", ["no alt text: describe the picture for readers who cannot see it"]),
+        (
+            "print",
+            [
+                "no alt text: describe the picture for readers who cannot see it",
+                "small.png: 800×600 px placed at 170×128 mm is 120 dpi; print needs 250 dpi (1673 px wide)",
+            ],
+        ),
+    ]:
+        problems = Problems()
+        assert check(issue, SOURCE_ROOT / "fonts", problems, edition) is not None
+        assert not problems
+        assert [str(w) for w in problems.warnings] == [
+            f"260/issue.yaml:10:20: sections.0.articles.0.body.0: warning: {message}" for message in expected
+        ]

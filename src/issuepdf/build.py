@@ -67,11 +67,13 @@ def default_output(issue_dir: Path, number: int, edition: Edition = "screen") ->
     return issue_dir / "out" / PLANS[edition].file_name(number)
 
 
-def check_issue(issue_dir: Path) -> Checked:
-    """Load and validate; raises InvalidIssue listing every problem."""
+def check_issue(issue_dir: Path, edition: Edition = "screen") -> Checked:
+    """Load and validate; raises InvalidIssue listing every error. Warnings are logged."""
     project = project_root(issue_dir)
     problems = Problems()
-    checked = check(issue_dir, project / "fonts", problems)
+    checked = check(issue_dir, project / "fonts", problems, edition)
+    for warning in problems.warnings:
+        logger.warning("%s", warning)
     if checked is None:
         raise InvalidIssue(problems)
     return checked
@@ -106,7 +108,7 @@ def build(
     timer = Timer()
     with counting_warnings() as warnings:
         with timer.step("check"):
-            checked = check_issue(issue_dir)
+            checked = check_issue(issue_dir, edition)
         document = prepare_document(checked, timer)
         with timer.step("html"):
             html = render_html(document, issue_dir, project, plan)

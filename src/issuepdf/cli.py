@@ -52,17 +52,32 @@ def main(verbose: int) -> None:
     _setup_logging(verbose)
 
 
+edition_option = click.option(
+    "--edition",
+    type=click.Choice(["screen", "print", "archive"]),
+    default="screen",
+    show_default=True,
+    help="screen; print (bleed, crop marks, PDF/X-4); archive (PDF/A-3b with the sources inside).",
+)
+
+
 @main.command("check")
 @issue_dir_arg
-def check_command(issue_dir: Path) -> None:
+@edition_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too (missing alt text, low-resolution photos).")
+def check_command(issue_dir: Path, edition: str, strict: bool) -> None:
     """Validate ISSUE_DIR and print every problem as path:line:col: key: message."""
-    from .build import check_issue
+    from .build import StrictFailure, check_issue
+    from .logs import counting_warnings
 
     try:
-        checked = check_issue(issue_dir)
+        with counting_warnings() as warnings:
+            checked = check_issue(issue_dir, edition)  # type: ignore[arg-type]
+        if strict and warnings.records:
+            raise StrictFailure(warnings.messages)
     except IssuepdfError as err:
         _fail(err)
-    click.echo(f"{issue_dir}: issue {checked.issue.number} is valid")
+    click.echo(f"{issue_dir}: issue {checked.issue.number} is valid ({len(warnings.records)} warning(s))")
 
 
 @main.command("build")
@@ -70,13 +85,7 @@ def check_command(issue_dir: Path) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
 @click.option("--html", "html_output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML.")
 @click.option("--strict", is_flag=True, help="Fail on any warning (missing glyph, unloadable resource, …).")
-@click.option(
-    "--edition",
-    type=click.Choice(["screen", "print", "archive"]),
-    default="screen",
-    show_default=True,
-    help="screen; print (bleed, crop marks, PDF/X-4); archive (PDF/A-3b with the sources inside).",
-)
+@edition_option
 @click.option("--tagged", is_flag=True, help="Write a tagged PDF (PDF/UA structure) for assistive technology.")
 def build_command(
     issue_dir: Path, output: Path | None, html_output: Path | None, strict: bool, edition: str, tagged: bool

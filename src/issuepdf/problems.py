@@ -40,11 +40,13 @@ class Problem:
     pos: Position | None
     keypath: str
     message: str
+    warning: bool = False
+    """A warning does not stop a build (unless `--strict`); an error does."""
 
     def __str__(self) -> str:
         where = f"{self.pos}: " if self.pos else ""
         key = f"{self.keypath}: " if self.keypath else ""
-        return f"{where}{key}{self.message}"
+        return f"{where}{key}{'warning: ' if self.warning else ''}{self.message}"
 
 
 @dataclass
@@ -52,11 +54,18 @@ class Problems:
     """An ordered, de-duplicated collection of problems from every stage."""
 
     items: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    """Things worth fixing that do not stop a build: kept apart, never counted as errors."""
 
     def add(self, pos: Position | None, keypath: str, message: str) -> None:
         problem = Problem(pos, keypath, message)
         if problem not in self.items:
             self.items.append(problem)
+
+    def warn(self, pos: Position | None, keypath: str, message: str) -> None:
+        problem = Problem(pos, keypath, message, warning=True)
+        if problem not in self.warnings:
+            self.warnings.append(problem)
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(sorted(self.items, key=_sort_key))

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .advice import advise
 from .fonts import coverage, needs_glyph
 from .loader import KeyPath, Loaded, load_issue, load_yaml, safe_relative
 from .model import BLOCK_TYPES, ChartSpec, Issue, Series, is_tag
@@ -41,8 +42,8 @@ class Checked:
     """Every file the issue was read from: YAML, included articles, chart specs, CSV data."""
 
 
-def check(issue_dir: Path, fonts_dir: Path, problems: Problems) -> Checked | None:
-    """Load and validate an issue folder; None when any problem was found."""
+def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "screen") -> Checked | None:
+    """Load and validate an issue folder; None when any error was found (warnings are only added)."""
     loaded = load_issue(issue_dir, problems)
     if loaded is None:
         return None
@@ -68,6 +69,7 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems) -> Checked | Non
     if problems or checked is None:
         return None
     checked.sources = sorted(set(sources))
+    advise(checked.issue, issue_dir, loaded, problems, edition)
     return checked
 
 
