@@ -90,3 +90,18 @@ def test_two_builds_in_separate_processes_are_byte_identical(blocks_issue: Path,
         subprocess.run(command, check=True, capture_output=True)
         digests.append(hashlib.sha256(target.read_bytes()).hexdigest())
     assert digests[0] == digests[1]
+
+
+def test_tagged_screen_edition_has_a_structure_tree(blocks_issue: Path, tmp_path: Path) -> None:
+    pdf = build(blocks_issue, output=tmp_path / "tagged.pdf", strict=True, tagged=True).pdf
+    root = PdfReader(pdf).trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+
+
+def test_dates_come_from_the_issue_or_source_date_epoch(
+    editions: dict[str, Path], blocks_issue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert PdfReader(editions["screen"]).metadata["/CreationDate"].startswith("D:20220105000000+09")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    pdf = build(blocks_issue, output=tmp_path / "epoch.pdf", strict=True).pdf
+    assert PdfReader(pdf).metadata["/CreationDate"].startswith("D:20231114221320")

@@ -69,5 +69,6 @@ def render_html(document: Document, issue_dir: Path, project: Path, edition: Edi
         sections=document.sections,
         stylesheets=stylesheets(dirs, edition.stylesheet),
         edition=edition.name,
+        created=document.created.isoformat(),
         version=__version__,
     )

@@ -6,6 +6,7 @@ ids and chart files are decided here once, so templates only lay things out.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from math import ceil
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .charts import ChartJob, chart_job
+from .editions import build_time
 from .model import Article, Block, Cell, Chart, ChartSpec, Heading, Issue, Photo, Section, Table, block_key
 from .placeholders import placeholder_path
 from .theme import Theme
@@ -88,6 +90,8 @@ class Document:
     charts: list[ChartJob]
     placeholders: dict[Path, str] = field(default_factory=dict)
     """Placeholder image → aspect ratio, for photos whose file is not there yet."""
+    created: dt.datetime = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    """The moment the PDF records as its creation (the issue date, or SOURCE_DATE_EPOCH)."""
     rendered: int = 0
     """How many charts had to be rendered (not found in the cache)."""
 
@@ -112,7 +116,7 @@ def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Docum
     """Number, label and resolve everything in the issue."""
     context = _Context(checked, theme, fonts_id, cache)
     sections = [_section(context, s, section) for s, section in enumerate(checked.issue.sections, start=1)]
-    return Document(checked.issue, sections, context.charts, context.placeholders)
+    return Document(checked.issue, sections, context.charts, context.placeholders, build_time(checked))
 
 
 def _section(context: _Context, s: int, section: Section) -> SectionView:
