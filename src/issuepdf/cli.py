@@ -54,10 +54,10 @@ def main(verbose: int) -> None:
 
 edition_option = click.option(
     "--edition",
-    type=click.Choice(["screen", "print", "archive"]),
+    type=click.Choice(["screen", "print", "archive", "email"]),
     default="screen",
     show_default=True,
-    help="screen; print (bleed, crop marks, PDF/X-4); archive (PDF/A-3b with the sources inside).",
+    help="screen; print (bleed, crop marks, PDF/X-4); archive (PDF/A-3b with sources); email (small images).",
 )
 
 

@@ -3,6 +3,7 @@
 - screen: the default, for reading on screen and for the email edition; optionally tagged (PDF/UA).
 - print: 3 mm bleed with crop marks (TrimBox = A4, BleedBox = A4 + 3 mm), PDF/X-4.
 - archive: PDF/A-3b with every source file of the issue embedded, so the PDF alone rebuilds it.
+- email: the screen layout with images downsampled for a small attachment.
 
 Every edition is reproducible: its dates come from the issue's date (or SOURCE_DATE_EPOCH) and
 its identifier from its content, so the same sources give the same bytes on any day.
@@ -18,8 +19,10 @@ from typing import Any, Literal
 
 from .validate import Checked
 
-Edition = Literal["screen", "print", "archive"]
-EDITIONS: tuple[Edition, ...] = ("screen", "print", "archive")
+Edition = Literal["screen", "print", "archive", "email"]
+EDITIONS: tuple[Edition, ...] = ("screen", "print", "archive", "email")
+EMAIL_DPI = 150
+EMAIL_JPEG_QUALITY = 80
 KST = dt.timezone(dt.timedelta(hours=9))
 
 
@@ -30,6 +33,8 @@ class EditionPlan:
     name: Edition
     stylesheet: str | None
     variant: str | None
+    image_options: tuple[tuple[str, Any], ...] = ()
+    """WeasyPrint image options (dpi, jpeg_quality, optimize_images) for smaller files."""
 
     def file_name(self, number: int) -> str:
         return f"issue-{number}.pdf" if self.name == "screen" else f"issue-{number}-{self.name}.pdf"
@@ -39,6 +44,9 @@ PLANS: dict[Edition, EditionPlan] = {
     "screen": EditionPlan("screen", None, None),
     "print": EditionPlan("print", "edition-print.css", "pdf/x-4"),
     "archive": EditionPlan("archive", None, "pdf/a-3b"),
+    "email": EditionPlan(
+        "email", None, None, (("dpi", EMAIL_DPI), ("jpeg_quality", EMAIL_JPEG_QUALITY), ("optimize_images", True))
+    ),
 }
 
 
@@ -52,7 +60,7 @@ def build_time(checked: Checked) -> dt.datetime:
 
 def pdf_options(plan: EditionPlan, checked: Checked, tagged: bool) -> dict[str, Any]:
     """WeasyPrint's write_pdf options for an edition."""
-    options: dict[str, Any] = {"pdf_identifier": _identifier(checked, plan)}
+    options: dict[str, Any] = {"pdf_identifier": _identifier(checked, plan), **dict(plan.image_options)}
     if plan.variant:
         options["pdf_variant"] = plan.variant
     if tagged:
