@@ -18,12 +18,13 @@ Sources (all SIL Open Font License 1.1, see ``fonts/OFL.txt``):
 * Debian package ``fonts-noto-core`` --
   ``/usr/share/fonts/truetype/noto/NotoSans-{Regular,Bold}.ttf`` (2.004)
   and ``NotoSansMath-Regular.ttf`` (2.001): last-resort fallbacks holding
-  only the *required* characters (GB 2312, KS X 1001, sample text, FORMAT
-  symbols) that neither the CJK faces nor Symbols2 have.  Noto CJK lacks 33
-  KS X 1001 characters; Noto Sans has 31 of them (Ħ ı Ĳ Ł Ŋ ŉ ː ˘ ˚ ˛ ˝ ⁿ ₁
-  ⅓ ⅛ ...), Noto Sans Math the other two, U+223C ∼ (Korean ranges such
-  as 9∼10) and U+2252 ≒.  Only Noto Sans has a Bold; the Math face is
-  Regular only.
+  only the characters that neither the CJK faces nor Symbols2 have among
+  the *required* ones (GB 2312, KS X 1001, sample text, FORMAT symbols)
+  and Latin Extended-A (Noto CJK lacks e.g. Č Š Ž Ą ź ř), plus the space
+  characters.  Noto CJK lacks 33 KS X 1001 characters; Noto Sans has 31 of
+  them (Ħ ı Ĳ Ł Ŋ ŉ ː ˘ ˚ ˛ ˝ ⁿ ₁ ⅓ ⅛ ...), Noto Sans Math the other two,
+  U+223C ∼ (Korean ranges such as 9∼10) and U+2252 ≒.  Only Noto Sans has
+  a Bold; the Math face is Regular only.
 
 The script prints the sizes and the GB 2312 / KS X 1001 coverage counts.
 
@@ -79,7 +80,7 @@ FORMAT_SYMBOLS = (
 
 # Extra characters to keep even without the sample file.  Empty: every
 # character of issue 260 already lies in the ranges / charsets below.
-PINNED_CHARS = ""
+PINNED_CHARS = "\u2212"  # − MINUS SIGN: Plotly writes it for negative axis ticks and values
 
 # Inclusive code point ranges kept in the CJK faces.
 CJK_RANGES: list[tuple[int, int]] = [
@@ -101,6 +102,24 @@ CJK_RANGES: list[tuple[int, int]] = [
 
 SYMBOL_RANGES: list[tuple[int, int]] = [
     (0x2B00, 0x2BFF),  # Miscellaneous Symbols and Arrows: ⬧
+]
+
+# Besides required characters, the fallback families fill these CJK_RANGES
+# gaps: Noto CJK has only a few Latin Extended-A letters (Ā ā Ē ...).
+FALLBACK_RANGES: list[tuple[int, int]] = [
+    (0x0100, 0x017F),  # Latin Extended-A: Č Š Ž Ą Ę ź ř ő ...
+]
+
+# Space separators (Zs) kept in every fallback face: Pango does not switch
+# fonts at a space, so "Ł 나" or "≒ ⅓" shape the space with the fallback
+# face and would show a tofu box if it had no space glyph.
+SPACE_RANGES: list[tuple[int, int]] = [
+    (0x0020, 0x0020),
+    (0x00A0, 0x00A0),
+    (0x2000, 0x200A),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
 ]
 
 # Layout features for horizontal Korean/CJK/Latin shaping; vertical ones
@@ -136,8 +155,9 @@ SYMBOLS_SOURCE = CORE_DIR / "NotoSansSymbols2-Regular.ttf"
 SYMBOLS_OUTPUT = "NotoSansSymbols2-Regular.ttf"
 
 # Last-resort families from CORE_DIR, tried in this order after Symbols2;
-# each takes the required characters still uncovered that all its faces
-# have (a few KB each).  Same order as the fallbacks in fonts/fonts.conf.
+# each takes the required (and FALLBACK_RANGES) characters still uncovered
+# that all its faces have (a few kB each).  Same order as the fallbacks in
+# fonts/fonts.conf.
 FALLBACK_FAMILIES = [
     [FontSpec("NotoSans-Regular.ttf", "Noto Sans", "Regular", 400,
              "NotoSans-Regular.ttf"),
@@ -241,20 +261,21 @@ def main() -> None:
     # The symbol font gets its block plus whatever any CJK face lacks.
     lacking = {cp for cp in wanted if any(cp not in c for c in cmaps.values())}
     sym_font = TTFont(SYMBOLS_SOURCE, recalcTimestamp=False)
-    sym_wanted = (expand(SYMBOL_RANGES) | lacking) & set(sym_font.getBestCmap())
+    sym_wanted = (expand(SYMBOL_RANGES) | lacking | expand(SPACE_RANGES)) & set(sym_font.getBestCmap())
     make_subset(sym_font, sym_wanted, OUT_DIR / SYMBOLS_OUTPUT)
     cmaps[SYMBOLS_OUTPUT] = set(sym_font.getBestCmap())
 
-    # Fallback families get only required characters, not whole ranges.
+    # Fallback families get only required characters and FALLBACK_RANGES.
     required = gb2312 | ksx1001 | sample | symbols | pinned
-    still = (required & lacking) - cmaps[SYMBOLS_OUTPUT]
+    still = ((required | expand(FALLBACK_RANGES)) & lacking) - cmaps[SYMBOLS_OUTPUT]
+    spaces = expand(SPACE_RANGES)
     for family in FALLBACK_FAMILIES:
         family_cmaps = []
         for spec in family:
             src = CORE_DIR / spec.source
             font = TTFont(src, recalcTimestamp=False)
             check_names(font, spec, str(src))
-            make_subset(font, still, OUT_DIR / spec.output)
+            make_subset(font, still | spaces, OUT_DIR / spec.output)
             check_names(TTFont(OUT_DIR / spec.output), spec, spec.output)
             cmaps[spec.output] = set(font.getBestCmap())
             family_cmaps.append(cmaps[spec.output])
@@ -274,11 +295,17 @@ def report(
     for name in sorted(cmaps):
         size = (OUT_DIR / name).stat().st_size
         total += size
-        print(f"{name:34} {size / 1e6:6.2f} MB  {len(cmaps[name]):6} chars")
+        shown = f"{size / 1e6:6.2f} MB" if size >= 1e5 else f"{size / 1e3:6.1f} kB"
+        print(f"{name:34} {shown}  {len(cmaps[name]):6} chars")
     print(f"{'total':34} {total / 1e6:6.2f} MB")
 
     union = set().union(*cmaps.values())
-    for label, charset in (("GB 2312", gb2312), ("KS X 1001", ksx1001)):
+    latin_a = expand([(0x0100, 0x017F)])
+    for label, charset in (
+        ("GB 2312", gb2312),
+        ("KS X 1001", ksx1001),
+        ("Latin Extended-A", latin_a),
+    ):
         print(f"{label}: {len(charset & union)}/{len(charset)} covered")
     missing = sorted(cp for cp in needed if cp not in union and chr(cp).isprintable())
     print("uncovered sample/FORMAT characters:",

@@ -135,3 +135,15 @@ def test_missing_photo_prints_a_placeholder_until_the_file_is_dropped_in(make_is
     text = pdf_text(build(issue, strict=True).pdf)
     assert "사진 준비 중" not in text and "사진 1) 출처: 선전상보" in text
     assert len(PdfReader(pdf).pages[2].images) == 1
+
+
+def test_chart_with_negative_values_has_every_glyph(make_issue: MakeIssue) -> None:
+    chart = (
+        "          - chart:\n"
+        "              type: bar\n"
+        "              categories: [캉팡생물, 허보의약, 롱리엔윈통신]\n"
+        "              series: [{name: 시가 변화, values: [182, -10, -471]}]\n"
+        "            alt: 상장 첫날 이후 시가 변화\n"
+    )
+    pdf = build(make_issue({"issue.yaml": MINIMAL + chart}), strict=True).pdf  # a .notdef glyph would fail
+    assert "\u2212471" in pdf_text(pdf)
