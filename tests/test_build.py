@@ -146,4 +146,4 @@ def test_chart_with_negative_values_has_every_glyph(make_issue: MakeIssue) -> No
         "            alt: 상장 첫날 이후 시가 변화\n"
     )
     pdf = build(make_issue({"issue.yaml": MINIMAL + chart}), strict=True).pdf  # a .notdef glyph would fail
-    assert "\u2212471" in pdf_text(pdf)
+    assert "\u2212400" in pdf_text(pdf)  # Plotly writes U+2212 MINUS SIGN on the axis
