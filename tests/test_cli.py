@@ -48,4 +48,4 @@ def test_build_writes_pdf_and_html(make_issue: MakeIssue, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"wrote {pdf} (3 pages")
     assert pdf.read_bytes().startswith(b"%PDF-")
-    assert '<html lang="ko">' in html.read_text(encoding="utf-8")
+    assert '<html lang="ko" data-bulletin="주간 중국 창업"' in html.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .settings import email_image_options
 from .validate import Checked
 
 Edition = Literal["screen", "print", "archive", "email"]
@@ -67,6 +68,8 @@ def pdf_options(plan: EditionPlan, checked: Checked, tagged: bool) -> dict[str, 
         options["pdf_tags"] = True
     if plan.name == "archive":
         options["attachments"] = source_attachments(checked)
+    if plan.name == "email":
+        options.update(email_image_options(checked))  # issuepdf.yaml or the issue may set dpi and quality
     return options
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from .loader import safe_relative
+from .settings import EmailSettings
 
 
 class Model(BaseModel):
@@ -440,3 +441,5 @@ class Issue(Model):
     """How many article titles the cover lists."""
     sections: Annotated[list[Section], Field(min_length=1)]
     """The sections, in order."""
+    email: EmailSettings | None = None
+    """This issue's email settings (sender, subject, budget, …), replacing those of issuepdf.yaml."""

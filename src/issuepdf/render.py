@@ -6,6 +6,7 @@ replace any one template (or add `issue.css`) without copying the rest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -13,7 +14,7 @@ import jinja2
 from . import __version__
 from .editions import PLANS, EditionPlan
 from .markup import LineBreaking, inline, plain
-from .transform import Document
+from .transform import ArticleView, Document, SectionView
 
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -58,8 +59,48 @@ def environment(dirs: list[Path], breaking: LineBreaking) -> jinja2.Environment:
     return env
 
 
-def render_html(document: Document, issue_dir: Path, project: Path, edition: EditionPlan = PLANS["screen"]) -> str:
-    """The whole issue as one HTML document for WeasyPrint."""
+@dataclass(frozen=True)
+class Part:
+    """Articles typeset together: a whole section in a full build, one article in an incremental one."""
+
+    section: SectionView
+    articles: tuple[ArticleView, ...]
+    opening: bool
+    """Whether the part opens its section (prints the section title and carries its id)."""
+
+    @property
+    def anchor(self) -> str:
+        """The id where the part starts in the typeset document."""
+        return self.section.id if self.opening else self.articles[0].id
+
+
+def whole_sections(document: Document) -> list[Part]:
+    """One part per section: the parts of a full, single-pass build."""
+    return [Part(section, tuple(section.articles), True) for section in document.sections]
+
+
+def single_articles(document: Document) -> list[Part]:
+    """One part per article, the first of each section opening it: the parts of incremental builds."""
+    return [
+        Part(section, (article,), i == 0) for section in document.sections for i, article in enumerate(section.articles)
+    ]
+
+
+def render_html(
+    document: Document,
+    issue_dir: Path,
+    project: Path,
+    edition: EditionPlan = PLANS["screen"],
+    *,
+    parts: list[Part] | None = None,
+    front: bool = True,
+    page_numbers: dict[str, int] | None = None,
+) -> str:
+    """The issue, or some of it, as one HTML document for WeasyPrint.
+
+    By default the whole issue. Incremental builds ask for the front matter alone (with the page
+    numbers of the contents given, since its targets are elsewhere) or for one part alone.
+    """
     dirs = layout_dirs(issue_dir, project)
     env = environment(dirs, document.issue.line_breaking)
     template = env.get_template("base.html")
@@ -67,6 +108,9 @@ def render_html(document: Document, issue_dir: Path, project: Path, edition: Edi
         doc=document,
         issue=document.issue,
         sections=document.sections,
+        parts=whole_sections(document) if parts is None else parts,
+        front=front,
+        page_numbers=page_numbers,
         stylesheets=stylesheets(dirs, edition.stylesheet),
         edition=edition.name,
         created=document.created.isoformat(),

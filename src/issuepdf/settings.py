@@ -1,0 +1,206 @@
+"""Project settings: `issuepdf.yaml` at the project root, for the email edition and sending.
+
+The file is optional; every key has a default or is needed only by `issuepdf send`. An issue may
+override the `email:` keys in its own `issue.yaml` (same keys, under `email:`). The SMTP password
+is deliberately not a setting: it comes from ISSUEPDF_SMTP_PASSWORD or the system keyring, so it
+can never be committed with the project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from email.headerregistry import Address
+from email.utils import getaddresses
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .paths import project_root
+from .problems import IssuepdfError
+
+if TYPE_CHECKING:
+    from .validate import Checked
+
+SETTINGS_FILE = "issuepdf.yaml"
+PASSWORD_ENV = "ISSUEPDF_SMTP_PASSWORD"
+TEMPLATE_FIELDS = "{title}, {number}, {date} (e.g. {date:%Y.%m.%d}) and {publisher}"
+DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+class SettingsError(IssuepdfError):
+    """`issuepdf.yaml` cannot be read or has wrong keys; `messages` lists every problem."""
+
+    def __init__(self, path: Path, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__(f"{path}: {len(messages)} problem(s) in the settings")
+
+
+class SettingsModel(BaseModel):
+    """Base of the settings models: unknown keys are errors, docstrings document fields."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+def fill_template(template: str, values: dict[str, Any]) -> str:
+    """A subject or file name template filled with the issue's title, number, date and publisher."""
+    return template.format(**values)
+
+
+def _template(template: str) -> str:
+    """Check a template against sample values, so a typo fails when settings load, not mid-send."""
+    sample = {"title": "주간 중국 창업", "number": 1, "date": dt.date(2021, 12, 22), "publisher": "KIC 중국"}
+    try:
+        fill_template(template, sample)
+    except (KeyError, IndexError, ValueError, AttributeError) as err:
+        raise ValueError(f"not a valid template ({err}); use {TEMPLATE_FIELDS}") from None
+    return template
+
+
+def _ascii_template(template: str) -> str:
+    """The attachment's fallback name must stay plain ASCII for mail tools without RFC 2231."""
+    if not template.isascii() or any(c in template for c in '"\\/') or not template.isprintable():
+        raise ValueError("use printable ASCII only, without quotes, slashes or backslashes")
+    return _template(template)
+
+
+def _mailbox(value: str) -> str:
+    """One address, with or without a display name: `KIC 중국 <news@kic.example>`."""
+    pairs = getaddresses([value])
+    if len(pairs) != 1 or "@" not in pairs[0][1] or not pairs[0][1].isascii():
+        raise ValueError(f"not one email address: {value!r} (write e.g. 'KIC 중국 <news@example.org>')")
+    try:
+        Address(addr_spec=pairs[0][1])
+    except (ValueError, IndexError) as err:
+        raise ValueError(f"not an email address: {value!r} ({err})") from None
+    return value
+
+
+Template = Annotated[str, AfterValidator(_template)]
+Mailbox = Annotated[str, AfterValidator(_mailbox)]
+
+
+class EmailSettings(SettingsModel):
+    """The email edition and its message; `email:` in issuepdf.yaml, or in an issue to override."""
+
+    sender: Mailbox | None = None
+    """The From header, e.g. `KIC 중국 <news@example.org>`; needed to send, optional for a draft."""
+    reply_to: Mailbox | None = None
+    """The Reply-To header, when replies should go elsewhere than the sender."""
+    to: Mailbox | None = None
+    """The visible To header of every message (subscribers are in Bcc); by default the sender."""
+    subject: Template = "{title} 제{number}호 ({date:%Y.%m.%d})"
+    """The subject, a template with {title}, {number}, {date} and {publisher}."""
+    attachment: Template = "{title} 제{number}호 ({date:%Y.%m.%d}).pdf"
+    """The PDF's file name as readers see it (Korean is fine: it is encoded per RFC 2231)."""
+    attachment_ascii: Annotated[str, AfterValidator(_ascii_template)] = "issue-{number}.pdf"
+    """The ASCII file name for mail tools that do not read RFC 2231 names."""
+    intro: Template = "{title} 제{number}호를 PDF 파일로 첨부해 보내 드립니다."
+    """The first paragraph of the message, before the contents list."""
+    footer: str | None = None
+    """A closing paragraph, e.g. who sends this and how to unsubscribe."""
+    list_unsubscribe: str | None = None
+    """The List-Unsubscribe header, e.g. `<mailto:news@example.org?subject=unsubscribe>`."""
+    budget_mb: Annotated[float, Field(gt=0)] = 5
+    """The largest email PDF allowed, in MB (10⁶ bytes); base64 makes the message a third larger."""
+    dpi: Annotated[int, Field(ge=36, le=1200)] | None = None
+    """Downsample photos above this resolution at their placed size; by default 150."""
+    jpeg_quality: Annotated[int, Field(ge=1, le=95)] | None = None
+    """JPEG quality (1-95) for photos in the email edition; by default 80."""
+
+
+class SmtpSettings(SettingsModel):
+    """The mail server `issuepdf send` submits through; `smtp:` in issuepdf.yaml."""
+
+    host: str | None = None
+    """The SMTP server, e.g. `smtp.example.org`; needed to send."""
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """By default 587 for starttls, 465 for tls, 25 for none."""
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    """`starttls` upgrades a plain connection, `tls` is TLS from the start, `none` is for loopback tests."""
+    user: str | None = None
+    """The login; its password comes from ISSUEPDF_SMTP_PASSWORD or the keyring, never from a file."""
+    ca_file: str | None = None
+    """A PEM file of certificates to trust for the server (a private CA), relative to the project."""
+    timeout: Annotated[float, Field(gt=0)] = 60
+    """Seconds to wait for the server before giving up."""
+    batch_size: Annotated[int, Field(ge=1, le=1000)] = 50
+    """Recipients per message; each message carries them in Bcc."""
+    recipients_per_minute: Annotated[float, Field(gt=0)] = 300
+    """The rate limit: the run waits between messages to stay under this many recipients a minute."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(str(key).lower().startswith("pass") for key in data):
+            raise ValueError(
+                f"the SMTP password is never read from a file: set {PASSWORD_ENV} in the environment "
+                "or store it in the system keyring (see docs/email.md)"
+            )
+        return data
+
+    @property
+    def resolved_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.security]
+
+    @property
+    def loopback(self) -> bool:
+        """Whether the server is this machine, where an unencrypted login exposes nothing."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host or "").is_loopback
+        except ValueError:
+            return False
+
+
+class Settings(SettingsModel):
+    """The root of issuepdf.yaml."""
+
+    email: EmailSettings = EmailSettings()
+    """The email edition and its message."""
+    smtp: SmtpSettings = SmtpSettings()
+    """The mail server for `issuepdf send`."""
+
+
+def settings_path(issue_dir: Path) -> Path:
+    return project_root(issue_dir) / SETTINGS_FILE
+
+
+def load_settings(issue_dir: Path) -> Settings:
+    """The project's settings (defaults when there is no issuepdf.yaml); raises SettingsError."""
+    path = settings_path(issue_dir)
+    if not path.is_file():
+        return Settings()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise SettingsError(path, [f"{path}: cannot read: {err}"]) from err
+    try:
+        return Settings.model_validate(data or {})
+    except ValidationError as err:
+        raise SettingsError(path, [_message(path, error) for error in err.errors()]) from err
+
+
+def _message(path: Path, error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    text = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        text = "unknown key"
+    return f"{path}: {where}: {text}" if where else f"{path}: {text}"
+
+
+def email_settings(issue_dir: Path, overrides: EmailSettings | None) -> EmailSettings:
+    """The project's email settings with the keys the issue gives under `email:` replacing them."""
+    base = load_settings(issue_dir).email
+    if overrides is None:
+        return base
+    return base.model_copy(update={key: getattr(overrides, key) for key in overrides.model_fields_set})
+
+
+def email_image_options(checked: Checked) -> dict[str, Any]:
+    """The email edition's WeasyPrint image options that the settings change (dpi, jpeg_quality)."""
+    chosen = email_settings(checked.issue_dir, checked.issue.email)
+    return {key: value for key in ("dpi", "jpeg_quality") if (value := getattr(chosen, key)) is not None}
