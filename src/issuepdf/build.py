@@ -16,6 +16,7 @@ from pathlib import Path
 from .charts import render_missing
 from .editions import PLANS, Edition, pdf_options
 from .fonts import fonts_fingerprint, use_project_fonts
+from .incremental import Session
 from .logs import counting_warnings, quiet_chatty_libraries
 from .output import write_atomic
 from .paths import cache_dir, project_root
@@ -98,8 +99,12 @@ def build(
     strict: bool = False,
     edition: Edition = "screen",
     tagged: bool = False,
+    session: Session | None = None,
 ) -> BuildResult:
-    """Build an issue's PDF edition; on any problem raise, leaving earlier outputs untouched."""
+    """Build an issue's PDF edition; on any problem raise, leaving earlier outputs untouched.
+
+    With a `session` (watch mode, bench), articles unchanged since its last build are not laid out again.
+    """
     plan = PLANS[edition]
     issue_dir = issue_dir.resolve()
     project = project_root(issue_dir)
@@ -113,7 +118,11 @@ def build(
         with timer.step("html"):
             html = render_html(document, issue_dir, project, plan)
         with timer.step("layout"):
-            laid_out = typeset(html, issue_dir, [issue_dir, project / "layouts", project / "fonts"])
+            roots = [issue_dir, project / "layouts", project / "fonts"]
+            if session is None:
+                laid_out = typeset(html, issue_dir, roots)
+            else:
+                laid_out = session.typeset(html, document, issue_dir, project, plan, roots)
         with timer.step("pdf"):
             pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
         if strict and warnings.records:

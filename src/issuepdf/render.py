@@ -7,6 +7,7 @@ replace any one template (or add `issue.css`) without copying the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -42,8 +43,12 @@ def item_number(n: int, style: str) -> str:
     return f"{n})" if style == "paren" else f"{n}."
 
 
-def environment(dirs: list[Path], breaking: LineBreaking) -> jinja2.Environment:
-    """A Jinja environment with autoescaping and the text filters bound to the line-break mode."""
+@lru_cache(maxsize=8)
+def environment(dirs: tuple[Path, ...], breaking: LineBreaking) -> jinja2.Environment:
+    """A Jinja environment with autoescaping and the text filters bound to the line-break mode.
+
+    Kept per folder chain: Jinja re-reads a template whose file changed, so watch mode sees edits.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,
@@ -102,7 +107,7 @@ def render_html(
     numbers of the contents given, since its targets are elsewhere) or for one part alone.
     """
     dirs = layout_dirs(issue_dir, project)
-    env = environment(dirs, document.issue.line_breaking)
+    env = environment(tuple(dirs), document.issue.line_breaking)
     template = env.get_template("base.html")
     return template.render(
         doc=document,

@@ -44,13 +44,26 @@ def _fetcher_class() -> type:
     return LocalFetcher
 
 
-def typeset(html: str, base_dir: Path, roots: list[Path]) -> weasyprint.Document:
-    """Lay out the HTML; relative URLs resolve against the issue folder."""
+def fetcher(roots: list[Path]) -> Any:
+    """A URL fetcher that reads only files under `roots`."""
+    return _fetcher_class()(roots)
+
+
+def typeset(
+    html: str, base_dir: Path, roots: list[Path], first_page: int | None = None, **options: Any
+) -> weasyprint.Document:
+    """Lay out the HTML; relative URLs resolve against the issue folder.
+
+    `first_page` numbers the first page (an article typeset alone in an incremental build);
+    `options` go to WeasyPrint's render (a shared font configuration and image cache).
+    """
     import weasyprint
 
-    fetcher = _fetcher_class()(roots)
-    source = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-    return source.render()
+    stylesheets = []
+    if first_page is not None:
+        stylesheets.append(weasyprint.CSS(string=f"@page :first {{ counter-reset: page {first_page} }}"))
+    source = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher(roots))
+    return source.render(stylesheets=stylesheets, **options)
 
 
 def pdf_bytes(document: weasyprint.Document, options: dict[str, Any]) -> bytes:

@@ -1,0 +1,185 @@
+"""Incremental typesetting: in a long-running session, lay out again only the articles that changed.
+
+Articles start on a new page (`.section` and `.article + .article` break before), so the typeset
+issue is a sequence of page runs, one per article, plus the front matter (cover and contents).
+The first build lays out the whole HTML in one pass, exactly as `issuepdf build` does, and cuts its
+pages at each article's anchor. Later builds render each article's HTML alone with its known first
+page number, reuse the pages of every article whose HTML and first page are unchanged, re-render
+the contents with the real page numbers only when they moved, and join all pages into one
+WeasyPrint document, so fonts are subset and embedded once and links and bookmarks still resolve.
+
+Anything that concerns the whole document (the <head>, the stylesheets' contents, the fonts, the
+edition) invalidates every part: the next build is a full one. So is a layout where an article does
+not start at the top of a page (a custom layout without the page breaks): the session then always
+builds in full rather than risk a different look.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from .editions import EditionPlan
+from .fonts import fonts_fingerprint
+from .render import Part, render_html, single_articles
+from .transform import Document
+from .typeset import typeset
+
+if TYPE_CHECKING:
+    import weasyprint
+    from weasyprint.document import Page
+
+logger = logging.getLogger(__name__)
+TOP_TOLERANCE_PX = 1.0
+
+
+def _digest(*texts: str) -> str:
+    return hashlib.sha256("\0".join(texts).encode()).hexdigest()
+
+
+@dataclass
+class Session:
+    """What one issue's builds keep between them: the pages of each part, by the hash of its HTML."""
+
+    context: str | None = None
+    """Hash of everything global (head, stylesheets, fonts, edition); a change means a full build."""
+    base: Any = None
+    """The last full build's document: its metadata stays the output's."""
+    parts: dict[str, list[Page]] = field(default_factory=dict)
+    front: dict[str, list[Page]] = field(default_factory=dict)
+    front_pages: int = 2
+    splittable: bool = True
+    typeset_parts: int = 0
+    """How many parts the last build had to lay out (the rest were reused)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Shared by every render of the session: font configuration and image cache."""
+
+    def typeset(
+        self, html: str, document: Document, issue_dir: Path, project: Path, plan: EditionPlan, roots: list[Path]
+    ) -> weasyprint.Document:
+        """Lay out the issue (`html` is all of it), reusing every unchanged article's pages."""
+        context = _digest(html.split("<body", 1)[0], _stylesheet_texts(html), fonts_fingerprint(project / "fonts"))
+        parts = single_articles(document)
+        renderer = _Renderer(issue_dir, roots, self._shared_options())
+        if context != self.context or self.base is None or not self.splittable:
+            self.context = context
+            return self._full(html, document, parts, renderer, issue_dir, project, plan)
+        return self._incremental(document, parts, renderer, issue_dir, project, plan)
+
+    def _shared_options(self) -> dict[str, Any]:
+        if not self.options:
+            from weasyprint.text.fonts import FontConfiguration
+
+            self.options = {"font_config": FontConfiguration(), "cache": {}}
+        return self.options
+
+    def _full(
+        self,
+        html: str,
+        document: Document,
+        parts: list[Part],
+        renderer: _Renderer,
+        issue_dir: Path,
+        project: Path,
+        plan: EditionPlan,
+    ) -> weasyprint.Document:
+        laid_out = renderer.render(html)
+        self.base, self.parts, self.front = laid_out, {}, {}
+        self.typeset_parts = len(parts)
+        starts = _part_starts(laid_out.pages, parts)
+        self.splittable = starts is not None
+        if starts is None:
+            logger.info("incremental: an article does not start a page; every build will be a full one")
+            return laid_out
+        self.front_pages = starts[0]
+        ends = [*starts[1:], len(laid_out.pages)]
+        for part, start, end in zip(parts, starts, ends, strict=True):
+            self.parts[self._part_key(document, part, start + 1, issue_dir, project, plan)] = laid_out.pages[start:end]
+        numbers = {part.articles[0].id: start + 1 for part, start in zip(parts, starts, strict=True)}
+        front_html = render_html(document, issue_dir, project, plan, parts=[], page_numbers=numbers)
+        self.front[_digest(front_html)] = laid_out.pages[: starts[0]]
+        return laid_out
+
+    def _part_key(
+        self, document: Document, part: Part, first_page: int, issue_dir: Path, project: Path, plan: EditionPlan
+    ) -> str:
+        part_html = render_html(document, issue_dir, project, plan, parts=[part], front=False)
+        return _digest(part_html, str(first_page))
+
+    def _incremental(
+        self,
+        document: Document,
+        parts: list[Part],
+        renderer: _Renderer,
+        issue_dir: Path,
+        project: Path,
+        plan: EditionPlan,
+    ) -> weasyprint.Document:
+        for _attempt in range(2):
+            pages: list[Page] = []
+            kept: dict[str, list[Page]] = {}
+            numbers: dict[str, int] = {}
+            self.typeset_parts = 0
+            first_page = self.front_pages + 1
+            for part in parts:
+                part_html = render_html(document, issue_dir, project, plan, parts=[part], front=False)
+                key = _digest(part_html, str(first_page))
+                part_pages = self.parts.get(key)
+                if part_pages is None:
+                    part_pages = renderer.render(part_html, first_page).pages
+                    self.typeset_parts += 1
+                kept[key] = part_pages
+                numbers[part.articles[0].id] = first_page
+                pages += part_pages
+                first_page += len(part_pages)
+            front_html = render_html(document, issue_dir, project, plan, parts=[], page_numbers=numbers)
+            front = self.front.get(_digest(front_html)) or renderer.render(front_html).pages
+            if len(front) == self.front_pages:
+                break
+            self.front_pages = len(front)  # the contents grew or shrank: every page number moves
+        self.parts, self.front = kept, {_digest(front_html): front}
+        return self.base.copy([*front, *pages])
+
+
+def _part_starts(pages: list[Page], parts: list[Part]) -> list[int] | None:
+    """The index of each part's first page, or None when a part does not start at a page's top."""
+    starts = []
+    for part in parts:
+        found = [(index, page.anchors[part.anchor]) for index, page in enumerate(pages) if part.anchor in page.anchors]
+        if not found:
+            return None
+        index, (_, y, _, _) = found[0]
+        if y - pages[index]._page_box.content_box_y() > TOP_TOLERANCE_PX:
+            return None
+        starts.append(index)
+    return starts if starts == sorted(starts) and len(set(starts)) == len(starts) else None
+
+
+def _stylesheet_texts(html: str) -> str:
+    """The contents of every linked stylesheet: a CSS edit must invalidate every part."""
+    texts = []
+    for href in _hrefs(html):
+        path = Path(unquote(urlsplit(href).path))
+        texts.append(path.read_text(encoding="utf-8") if path.is_file() else href)
+    return "\n".join(texts)
+
+
+def _hrefs(html: str) -> list[str]:
+    head = html.split("<body", 1)[0]
+    return [chunk.split('"', 1)[0] for chunk in head.split('<link rel="stylesheet" href="')[1:]]
+
+
+@dataclass
+class _Renderer:
+    """Renders HTML (a whole issue or one part) the way every build does, with shared caches."""
+
+    issue_dir: Path
+    roots: list[Path]
+    options: dict[str, Any]
+
+    def render(self, html: str, first_page: int | None = None) -> weasyprint.Document:
+        return typeset(html, self.issue_dir, self.roots, first_page, **self.options)
