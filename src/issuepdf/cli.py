@@ -101,6 +101,50 @@ def build_command(
     click.echo(f"wrote {result.pdf} ({result.pages} pages, {total:.1f} s, {len(result.warnings)} warning(s))")
 
 
+@main.command("watch")
+@issue_dir_arg
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
+@edition_option
+@click.option("--strict", is_flag=True, help="Treat warnings as failures (the last good PDF stays).")
+def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bool) -> None:
+    """Rebuild ISSUE_DIR on every saved change to it, layouts/ or fonts/ (Ctrl-C to stop)."""
+    from .watch import Outcome, watch
+
+    def report(outcome: Outcome) -> None:
+        if outcome.result is None:
+            for line in outcome.problems:
+                click.echo(line, err=True)
+            click.echo("not rebuilt; the last good PDF is unchanged. Waiting for changes…", err=True)
+        else:
+            total = sum(outcome.result.timings.values())
+            click.echo(f"wrote {outcome.result.pdf} ({outcome.result.pages} pages, {total:.1f} s). Waiting…")
+
+    try:
+        watch(issue_dir, output, edition, strict, on_outcome=report)  # type: ignore[arg-type]
+    except IssuepdfError as err:
+        _fail(err)
+
+
+@main.command("preview")
+@issue_dir_arg
+@click.option("--pages", help="Pages to render, e.g. 1-3,5 (default: all).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default ISSUE_DIR/out/preview).")
+@click.option("--dpi", default=80, show_default=True, help="Resolution of the page images.")
+def preview_command(issue_dir: Path, pages: str | None, out: Path | None, dpi: int) -> None:
+    """Build ISSUE_DIR and write PNG images of its pages and a contact sheet of all pages."""
+    from .build import build
+    from .preview import contact_sheet, page_range, render_pages
+
+    try:
+        result = build(issue_dir)
+        target = out or issue_dir / "out" / "preview"
+        for path in render_pages(result.pdf, page_range(pages, result.pages), target, dpi):
+            click.echo(str(path))
+        click.echo(str(contact_sheet(result.pdf, result.pages, target)))
+    except IssuepdfError as err:
+        _fail(err)
+
+
 @main.command("extract")
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))

@@ -1,0 +1,65 @@
+"""`issuepdf preview`: PNG images of chosen pages and a contact sheet of all, without a PDF viewer."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from .problems import IssuepdfError
+
+SHEET_COLUMNS = 6
+SHEET_DPI = 24
+
+
+def page_range(spec: str | None, pages: int) -> list[int]:
+    """Pages named by `1-3,5` (1-based), checked against the page count; all pages when None."""
+    if not spec:
+        return list(range(1, pages + 1))
+    chosen: list[int] = []
+    for chunk in spec.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", chunk)
+        if not match:
+            raise IssuepdfError(f"--pages: cannot read {chunk!r}; write pages like 1-3,5")
+        first, last = int(match[1]), int(match[2] or match[1])
+        if not 1 <= first <= last <= pages:
+            raise IssuepdfError(f"--pages: {chunk.strip()} is outside 1-{pages}")
+        chosen += [page for page in range(first, last + 1) if page not in chosen]
+    return chosen
+
+
+def _pdftoppm() -> str:
+    found = shutil.which("pdftoppm")
+    if not found:
+        raise IssuepdfError("pdftoppm not found: install it with `sudo apt-get install poppler-utils`")
+    return found
+
+
+def render_pages(pdf: Path, pages: list[int], out: Path, dpi: int, prefix: str = "page") -> list[Path]:
+    """One PNG per page, named `<prefix>-NN.png`."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for page in pages:
+        stem = out / f"{prefix}-{page:02d}"
+        command = [_pdftoppm(), "-r", str(dpi), "-png", "-singlefile", "-f", str(page), "-l", str(page)]
+        subprocess.run([*command, str(pdf), str(stem)], check=True, capture_output=True)
+        written.append(stem.with_suffix(".png"))
+    return written
+
+
+def contact_sheet(pdf: Path, pages: int, out: Path) -> Path:
+    """Every page small, in rows of SHEET_COLUMNS, for a look at the whole issue at once."""
+    from PIL import Image
+
+    thumbs = [Image.open(path) for path in render_pages(pdf, list(range(1, pages + 1)), out / ".thumbs", SHEET_DPI)]
+    width, height = thumbs[0].size
+    rows = -(-len(thumbs) // SHEET_COLUMNS)
+    sheet = Image.new("RGB", (SHEET_COLUMNS * (width + 8) + 8, rows * (height + 8) + 8), "#8a8f96")
+    for index, thumb in enumerate(thumbs):
+        sheet.paste(thumb, (8 + (index % SHEET_COLUMNS) * (width + 8), 8 + (index // SHEET_COLUMNS) * (height + 8)))
+        thumb.close()
+    shutil.rmtree(out / ".thumbs")
+    target = out / "contact-sheet.png"
+    sheet.save(target, optimize=True)
+    return target

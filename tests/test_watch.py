@@ -1,0 +1,73 @@
+"""watch survives a broken save and rebuilds when it is fixed; preview renders pages and a sheet."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from issuepdf.preview import contact_sheet, page_range, render_pages
+from issuepdf.problems import IssuepdfError
+from issuepdf.watch import Outcome, watch
+
+from .conftest import MINIMAL, MakeIssue
+from .pdfs import pdf_text
+
+WAIT_S = 30
+
+
+def test_watch_survives_a_broken_save_and_rebuilds_when_fixed(make_issue: MakeIssue) -> None:
+    issue = make_issue()
+    outcomes: queue.Queue[Outcome] = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch, args=(issue,), kwargs={"on_outcome": outcomes.put, "stop": stop, "debounce_ms": 100}
+    )
+    thread.start()
+    try:
+        first = outcomes.get(timeout=WAIT_S)
+        assert first.result is not None
+        pdf = first.result.pdf
+        good = pdf.read_bytes()
+
+        (issue / "issue.yaml").write_text(MINIMAL.replace("number: 260", "number: [260"), encoding="utf-8")
+        broken = outcomes.get(timeout=WAIT_S)
+        assert broken.result is None
+        assert (
+            broken.problems[0].startswith(str(issue / "issue.yaml").lstrip("/").split("/")[0])
+            or "issue.yaml:3:" in broken.problems[0]
+        )
+        assert pdf.read_bytes() == good
+
+        (issue / "issue.yaml").write_text(MINIMAL.replace("두 번째 문단.", "고친 두 번째 문단."), encoding="utf-8")
+        fixed = outcomes.get(timeout=WAIT_S)
+        assert fixed.result is not None
+        assert "고친 두 번째 문단." in pdf_text(pdf)
+    finally:
+        stop.set()
+        thread.join(timeout=WAIT_S)
+    assert not thread.is_alive()
+
+
+def test_page_ranges() -> None:
+    assert page_range(None, 3) == [1, 2, 3]
+    assert page_range("1-2,5, 2", 6) == [1, 2, 5]
+    with pytest.raises(IssuepdfError, match="outside 1-3"):
+        page_range("2-4", 3)
+    with pytest.raises(IssuepdfError, match="write pages like 1-3,5"):
+        page_range("first", 3)
+
+
+def test_preview_renders_chosen_pages_and_a_contact_sheet(make_issue: MakeIssue, tmp_path: Path) -> None:
+    from issuepdf.build import build
+
+    pdf = build(make_issue(), strict=True).pdf
+    pages = render_pages(pdf, [1, 3], tmp_path / "preview", dpi=30)
+    assert [p.name for p in pages] == ["page-01.png", "page-03.png"]
+    with Image.open(pages[0]) as image:
+        assert image.size == (249, 351)  # A4 at 30 dpi, as pdftoppm rounds it
+    with Image.open(contact_sheet(pdf, 3, tmp_path / "preview")) as sheet:
+        assert sheet.width > 3 * 150 and sheet.height > 200
