@@ -50,7 +50,9 @@ def test_one_changed_paragraph_lays_out_one_article_only(issue: Path, tmp_path: 
     first = build(issue, output=tmp_path / "first.pdf", strict=True, session=session).pdf
     assert_same_as_full(issue, first, tmp_path)
     article = issue / "articles" / "gazelle.yaml"
-    article.write_text(article.read_text(encoding="utf-8").replace("건강 산업이", "건강 산업(수정)이"), encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("건강 산업이", "건강 산업(수정)이"), encoding="utf-8"
+    )
     second = build(issue, output=tmp_path / "second.pdf", strict=True, session=session).pdf
     assert session.typeset_parts == 1
     assert "건강 산업(수정)이" in "".join(page_texts(second))
