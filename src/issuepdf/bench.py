@@ -1,7 +1,13 @@
-"""`issuepdf bench`: cold, warm and bare-WeasyPrint build times and peak memory.
+"""`issuepdf bench`: how long builds take and how much memory they need, for the targets we keep.
 
-Each measurement runs in a fresh process (a clean interpreter, no warm caches in memory) and
-reports its own wall time and peak RSS; we print medians, since machines here are shared.
+- `issuepdf bench ISSUE_DIR`: cold (browser start and every chart), warm (charts cached) and bare
+  WeasyPrint on the same HTML; last line `bench: warm/bare=… cold-bare=…s peak=…MB`.
+- `issuepdf bench`: the suite, for issues/260 and a generated issue ten times as long: cold, warm,
+  incremental (one paragraph changed, in a watch session) and bare; last line
+  `bench: warm/bare=… incr/warm=… p300/p30=… peak300=…MB`.
+
+Each measurement runs in a fresh process (a clean interpreter, nothing warm in memory) and reports
+its own wall time and peak RSS; the tables show medians, since machines here are shared and noisy.
 """
 
 from __future__ import annotations
@@ -15,13 +21,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
+from .paths import project_root
 from .problems import IssuepdfError
 
+Measured = dict[str, float]
+LARGE_COPIES = 10
+"""The generated long issue repeats every section of the sample this many times (~300 pages)."""
 
-def _measure_in_child(kind: str, issue_dir: Path, html: Path | None = None) -> dict[str, float]:
+
+def _measure_in_child(kind: str, issue_dir: Path, html: Path | None = None) -> Measured:
     args = [sys.executable, "-m", "issuepdf.bench", kind, str(issue_dir), str(html or "")]
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -33,23 +45,48 @@ def _child(kind: str, issue_dir: Path, html: Path | None) -> None:
     """Run one measurement in this process and print it as JSON."""
     import resource
 
-    start = time.perf_counter()
-    if kind == "bare":
-        _bare_weasyprint(issue_dir, html)
+    if kind == "incremental":
+        seconds = _incremental(issue_dir)
     else:
-        from .build import build
+        start = time.perf_counter()
+        if kind == "bare":
+            _bare_weasyprint(issue_dir, html)
+        else:
+            from .build import build
 
-        build(issue_dir, output=issue_dir / "out" / "bench.pdf")
-    seconds = time.perf_counter() - start
+            build(issue_dir, output=issue_dir / "out" / "bench.pdf")
+        seconds = time.perf_counter() - start
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": own, "browser_mb": children}))
+    print(json.dumps({"seconds": seconds, "peak_mb": own, "children_mb": children}))
+
+
+def _incremental(issue_dir: Path) -> float:
+    """The second build of a watch session, after one paragraph of the first article changed."""
+    from .build import build
+    from .incremental import Session
+
+    session = Session()
+    build(issue_dir, output=issue_dir / "out" / "bench.pdf", session=session)
+    _change_one_paragraph(issue_dir)
+    start = time.perf_counter()
+    build(issue_dir, output=issue_dir / "out" / "bench.pdf", session=session)
+    return time.perf_counter() - start
+
+
+def _change_one_paragraph(issue_dir: Path) -> None:
+    """Edit the first sentence end (`다.`) of the first article file, as an editor fixing a typo would."""
+    for path in sorted((issue_dir / "articles").glob("*.yaml")) or [issue_dir / "issue.yaml"]:
+        text = path.read_text(encoding="utf-8")
+        if "다." in text:
+            path.write_text(text.replace("다.", "다(수정).", 1), encoding="utf-8")
+            return
+    raise IssuepdfError(f"bench: found no sentence to change in {issue_dir}")
 
 
 def _bare_weasyprint(issue_dir: Path, html: Path | None) -> None:
     """WeasyPrint alone on the HTML a build typesets: the floor a build is compared with."""
     from .fonts import use_project_fonts
-    from .paths import project_root
 
     use_project_fonts(project_root(issue_dir) / "fonts")
     import weasyprint
@@ -59,41 +96,90 @@ def _bare_weasyprint(issue_dir: Path, html: Path | None) -> None:
     document.write_pdf(issue_dir / "out" / "bench-bare.pdf")
 
 
-def _median(runs: list[dict[str, float]], key: str) -> float:
+def _median(runs: list[Measured], key: str) -> float:
     return statistics.median(run[key] for run in runs)
 
 
-def bench(issue_dir: Path, runs: int = 3) -> None:
-    """Print the table and the summary line `bench: warm/bare=… cold-bare=…s peak=…MB`."""
-    console = Console()
-    with tempfile.TemporaryDirectory(prefix="issuepdf-bench-") as tmp:
-        work = Path(tmp) / issue_dir.resolve().name
-        shutil.copytree(issue_dir, work, ignore=shutil.ignore_patterns(".cache", "out"))
-        html = Path(tmp) / "issue.html"
-        results: dict[str, list[dict[str, float]]] = {"cold": [], "warm": [], "bare": []}
+def _copy(issue_dir: Path, target: Path) -> Path:
+    shutil.copytree(issue_dir, target, ignore=shutil.ignore_patterns(".cache", "out"))
+    return target
+
+
+def generate_long_issue(issue_dir: Path, target: Path, copies: int = LARGE_COPIES) -> Path:
+    """A copy of an issue with every section repeated `copies` times (same articles, new titles)."""
+    _copy(issue_dir, target)
+    data = yaml.safe_load((target / "issue.yaml").read_text(encoding="utf-8"))
+    data["sections"] = [
+        {**section, "title": f"{section['title']} ({copy + 1})"}
+        for copy in range(copies)
+        for section in data["sections"]
+    ]
+    (target / "issue.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def measure(issue_dir: Path, runs: int, kinds: tuple[str, ...], workdir: Path) -> dict[str, list[Measured]]:
+    """Median-ready measurements of each kind, every run in a fresh process on a fresh copy."""
+    from .build import build
+
+    work = _copy(issue_dir, workdir / "issue")
+    html = workdir / "issue.html"
+    results: dict[str, list[Measured]] = {kind: [] for kind in kinds}
+    if "cold" in kinds:
         for _ in range(runs):
             shutil.rmtree(work / ".cache", ignore_errors=True)
             results["cold"].append(_measure_in_child("cold", work))
-        from .build import build
+    build(work, output=work / "out" / "bench.pdf", html_output=html)
+    for _ in range(runs):
+        for kind in kinds:
+            if kind == "incremental":
+                results[kind].append(_measure_in_child(kind, _copy(work, workdir / f"incr-{len(results[kind])}")))
+            elif kind != "cold":
+                results[kind].append(_measure_in_child(kind, work, html))
+    return results
 
-        build(work, output=work / "out" / "bench.pdf", html_output=html)
-        for _ in range(runs):
-            results["warm"].append(_measure_in_child("warm", work))
-            results["bare"].append(_measure_in_child("bare", work, html))
-    table = Table(title=f"issuepdf bench: {issue_dir} (median of {runs})")
-    for column in ("run", "seconds", "peak MB (python)", "peak MB (children)"):
+
+def _table(title: str, results: dict[str, list[Measured]]) -> Table:
+    table = Table(title=title)
+    for column in ("run", "seconds (median)", "peak MB", "browser MB"):
         table.add_column(column, justify="right")
     for kind, measured in results.items():
         table.add_row(
             kind,
             f"{_median(measured, 'seconds'):.2f}",
             f"{_median(measured, 'peak_mb'):.0f}",
-            f"{_median(measured, 'browser_mb'):.0f}",
+            f"{_median(measured, 'children_mb'):.0f}" if kind == "cold" else "",
         )
-    console.print(table)
+    return table
+
+
+def bench(issue_dir: Path, runs: int = 3) -> None:
+    """One issue: print the table and `bench: warm/bare=… cold-bare=…s peak=…MB`."""
+    with tempfile.TemporaryDirectory(prefix="issuepdf-bench-") as tmp:
+        results = measure(issue_dir, runs, ("cold", "warm", "bare"), Path(tmp))
+    Console().print(_table(f"issuepdf bench: {issue_dir} (median of {runs})", results))
     warm, bare, cold = (_median(results[k], "seconds") for k in ("warm", "bare", "cold"))
     peak = max(_median(results[k], "peak_mb") for k in results)
     print(f"bench: warm/bare={warm / bare:.2f} cold-bare={cold - bare:.2f}s peak={peak:.0f}MB")
+
+
+def bench_suite(runs: int = 3) -> None:
+    """The sample issue and a generated one ten times as long; the targets' ratios on the last line."""
+    sample = project_root(Path.cwd()) / "issues" / "260"
+    if not (sample / "issue.yaml").is_file():
+        raise IssuepdfError(f"bench: the sample issue {sample} is missing; run it in the project folder")
+    kinds = ("cold", "warm", "incremental", "bare")
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="issuepdf-bench-") as tmp:
+        small = measure(sample, runs, kinds, Path(tmp) / "p30")
+        console.print(_table(f"issues/260 (median of {runs})", small))
+        long_issue = generate_long_issue(sample, Path(tmp) / "long")
+        large = measure(long_issue, runs, kinds, Path(tmp) / "p300")
+        console.print(_table(f"generated issue, {LARGE_COPIES}× issues/260 (median of {runs})", large))
+    warm, bare, incr = (_median(small[k], "seconds") for k in ("warm", "bare", "incremental"))
+    ratio = _median(large["warm"], "seconds") / warm
+    peak = _median(large["warm"], "peak_mb")
+    print(f"bench: warm/bare={warm / bare:.2f} incr/warm={incr / warm:.2f} p300/p30={ratio:.1f} peak300={peak:.0f}MB")
 
 
 if __name__ == "__main__":

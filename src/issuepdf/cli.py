@@ -161,13 +161,64 @@ def extract_command(pdf: Path, target: Path) -> None:
 
 
 @main.command("bench")
-@issue_dir_arg
+@click.argument("issue_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--runs", default=3, show_default=True, help="Runs per measurement (the median is shown).")
-def bench_command(issue_dir: Path, runs: int) -> None:
-    """Measure cold, warm and bare-WeasyPrint build times and peak memory."""
-    from .bench import bench
+def bench_command(issue_dir: Path | None, runs: int) -> None:
+    """Measure build times and memory: of ISSUE_DIR, or (without it) the suite of the speed targets."""
+    from .bench import bench, bench_suite
 
     try:
-        bench(issue_dir, runs)
+        if issue_dir is None:
+            bench_suite(runs)
+        else:
+            bench(issue_dir, runs)
     except IssuepdfError as err:
         _fail(err)
+
+
+@main.command("email")
+@issue_dir_arg
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the PDF and the .eml draft (default ISSUE_DIR/out).",
+)
+def email_command(issue_dir: Path, out_dir: Path | None) -> None:
+    """Build the email edition of ISSUE_DIR within its size budget, and an .eml draft carrying it."""
+    from .mail import compose
+
+    try:
+        draft = compose(issue_dir, out_dir)
+    except IssuepdfError as err:
+        _fail(err)
+    for line in draft.lines():
+        click.echo(line)
+
+
+@main.command("send")
+@issue_dir_arg
+@click.option(
+    "--to",
+    "subscribers",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The subscriber CSV: a column titled email (or 이메일), else addresses in the first column.",
+)
+@click.option("--send", "really", is_flag=True, help="Send for real; without it, print who would get what.")
+@click.option("--retry-uncertain", is_flag=True, help="Also send to addresses a broken run may have reached.")
+def send_command(issue_dir: Path, subscribers: Path, really: bool, retry_uncertain: bool) -> None:
+    """Send ISSUE_DIR's email edition to the subscribers in Bcc batches; a rerun resumes, never resends."""
+    from .send import execute, plan_send
+
+    try:
+        plan = plan_send(issue_dir, subscribers, retry_uncertain)
+        for line in plan.describe(dry_run=not really):
+            click.echo(line)
+        if not really:
+            return
+        report = execute(plan)
+    except IssuepdfError as err:
+        _fail(err)
+    for line in report.lines():
+        click.echo(line)
