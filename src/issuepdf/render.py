@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from platformdirs import user_cache_dir
 
 from . import __version__
 from .editions import PLANS, EditionPlan
@@ -43,6 +44,13 @@ def item_number(n: int, style: str) -> str:
     return f"{n})" if style == "paren" else f"{n}."
 
 
+def _bytecode_dir() -> Path:
+    """Compiled templates, kept between runs (Jinja checks each template's file is unchanged)."""
+    folder = Path(user_cache_dir("issuepdf")) / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @lru_cache(maxsize=8)
 def environment(dirs: tuple[Path, ...], breaking: LineBreaking) -> jinja2.Environment:
     """A Jinja environment with autoescaping and the text filters bound to the line-break mode.
@@ -56,6 +64,7 @@ def environment(dirs: tuple[Path, ...], breaking: LineBreaking) -> jinja2.Enviro
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(_bytecode_dir())),
     )
     env.filters["md"] = lambda text: inline(str(text), breaking)
     env.filters["t"] = lambda text: plain(str(text), breaking)
