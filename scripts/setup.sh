@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Set up everything issuepdf needs on a fresh Debian/Ubuntu machine: system packages
-# (Chromium for charts, Pango for WeasyPrint, poppler and qpdf for checking PDFs), the venv
-# in .venv, and the package itself with its test tools. Safe to run again.
+# (Chromium for charts, Pango for WeasyPrint, poppler and qpdf for checking PDFs, mpack's munpack
+# for checking email drafts), the venv in .venv, and the package itself with its test tools.
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-PACKAGES=(chromium fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils qpdf python3-venv)
+PACKAGES=(chromium fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils qpdf mpack python3-venv)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

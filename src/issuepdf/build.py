@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .charts import render_missing
-from .editions import PLANS, Edition, pdf_options
+from .editions import PLANS, Edition, pdf_options, render_options
 from .fonts import fonts_fingerprint, use_project_fonts
 from .incremental import Session
 from .logs import counting_warnings, quiet_chatty_libraries
@@ -124,10 +124,11 @@ def build(
         with timer.step("layout"):
             preload.join()
             roots = [issue_dir, project / "layouts", project / "fonts"]
+            options = render_options(plan, checked)
             if session is None:
-                laid_out = typeset(html, issue_dir, roots)
+                laid_out = typeset(html, issue_dir, roots, **options)
             else:
-                laid_out = session.typeset(html, document, issue_dir, project, plan, roots)
+                laid_out = session.typeset(html, document, issue_dir, project, plan, roots, options)
         with timer.step("pdf"):
             pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
         if strict and warnings.records:

@@ -59,17 +59,23 @@ def build_time(checked: Checked) -> dt.datetime:
     return dt.datetime.combine(checked.issue.date, dt.time(), tzinfo=KST)
 
 
+def render_options(plan: EditionPlan, checked: Checked) -> dict[str, Any]:
+    """WeasyPrint's render options for an edition: WeasyPrint 70 reads the image options at layout."""
+    options: dict[str, Any] = dict(plan.image_options)
+    if plan.name == "email":
+        options.update(email_image_options(checked))  # issuepdf.yaml or the issue may set dpi and quality
+    return options
+
+
 def pdf_options(plan: EditionPlan, checked: Checked, tagged: bool) -> dict[str, Any]:
     """WeasyPrint's write_pdf options for an edition."""
-    options: dict[str, Any] = {"pdf_identifier": _identifier(checked, plan), **dict(plan.image_options)}
+    options: dict[str, Any] = {"pdf_identifier": _identifier(checked, plan)}
     if plan.variant:
         options["pdf_variant"] = plan.variant
     if tagged:
         options["pdf_tags"] = True
     if plan.name == "archive":
         options["attachments"] = source_attachments(checked)
-    if plan.name == "email":
-        options.update(email_image_options(checked))  # issuepdf.yaml or the issue may set dpi and quality
     return options
 
 

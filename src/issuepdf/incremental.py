@@ -59,12 +59,27 @@ class Session:
     """Shared by every render of the session: font configuration and image cache."""
 
     def typeset(
-        self, html: str, document: Document, issue_dir: Path, project: Path, plan: EditionPlan, roots: list[Path]
+        self,
+        html: str,
+        document: Document,
+        issue_dir: Path,
+        project: Path,
+        plan: EditionPlan,
+        roots: list[Path],
+        options: dict[str, Any],
     ) -> weasyprint.Document:
-        """Lay out the issue (`html` is all of it), reusing every unchanged article's pages."""
-        context = _digest(html.split("<body", 1)[0], _stylesheet_texts(html), fonts_fingerprint(project / "fonts"))
+        """Lay out the issue (`html` is all of it), reusing every unchanged article's pages.
+
+        `options` are the edition's render options (image resolution); a change rebuilds everything.
+        """
+        context = _digest(
+            html.split("<body", 1)[0],
+            _stylesheet_texts(html),
+            fonts_fingerprint(project / "fonts"),
+            repr(sorted(options.items())),
+        )
         parts = single_articles(document)
-        renderer = _Renderer(issue_dir, roots, self._shared_options())
+        renderer = _Renderer(issue_dir, roots, {**self._shared_options(), **options})
         if context != self.context or self.base is None or not self.splittable:
             self.context = context
             return self._full(html, document, parts, renderer, issue_dir, project, plan)

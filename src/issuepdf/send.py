@@ -1,0 +1,664 @@
+"""Sending the email edition to subscribers over SMTP, at most once per address and issue.
+
+Subscribers go in Bcc batches, one message per batch, paced by a rate limit. Every batch is
+written to the issue's send log (ISSUE_DIR/.sent/<number>.jsonl) before it is sent and again
+with its outcome after, each line fsynced, so a run stopped by a crash, ^C or a failing server
+resumes with the addresses not yet reached. An address is never sent the issue twice:
+
+- delivered (the server accepted the message for it): never again;
+- refused for good (5xx at RCPT): reported, not retried; refused for now (4xx): retried next run;
+- not sent (the server failed before it had the whole message): retried next run;
+- uncertain (the connection broke after the whole message went out but before the server
+  confirmed it, or a batch has no outcome in the log because the run died): held back and
+  reported, since the server may have delivered it; `--retry-uncertain` sends them anyway.
+
+^C during a batch lets the batch finish and be logged, then stops; a second ^C stops at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import signal
+import smtplib
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any, TextIO
+
+from .mail import Draft, compose, megabytes, message_bytes
+from .paths import project_root
+from .problems import IssuepdfError
+from .settings import PASSWORD_ENV, Settings, SmtpSettings, load_settings
+
+logger = logging.getLogger("issuepdf")
+
+KEYRING_SERVICE = "issuepdf:{host}"
+"""The keyring entry of the SMTP password: service `issuepdf:HOST`, user name `smtp.user`."""
+HEADER_NAMES = {"email", "e-mail", "mail", "address", "email address", "이메일", "메일", "이메일 주소", "주소"}
+"""Column titles that name the address column of a subscriber CSV."""
+LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+DOMAIN_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+class SendError(IssuepdfError):
+    """Sending cannot start or cannot go on; `messages` says what was done before it stopped."""
+
+    def __init__(self, message: str, messages: list[str] | None = None) -> None:
+        self.messages = messages or []
+        super().__init__(message)
+
+
+# --- subscribers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A line of the subscriber list that holds no usable address."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class Recipients:
+    """The subscriber list, read and checked before anything is sent."""
+
+    path: Path
+    addresses: list[str] = field(default_factory=list)
+    """Valid addresses in file order, each once (compared without case)."""
+    invalid: list[Invalid] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def key(address: str) -> str:
+    """Addresses compare without case, so `Kim@x.org` and `kim@x.org` never both get the issue."""
+    return address.casefold()
+
+
+def normal_address(text: str) -> str:
+    """The plain address in `text` (`name <a@b>` or `a@b`), with an IDN domain in ASCII; raises ValueError."""
+    _, address = parseaddr(text.strip())
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        raise ValueError("not an email address")
+    if not local.isascii():
+        raise ValueError("non-ASCII before @ needs SMTPUTF8, which issuepdf does not use")
+    if len(local) > 64 or not LOCAL_PART.fullmatch(local):
+        raise ValueError("the part before @ is not valid")
+    try:
+        domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise ValueError("the domain is not valid") from None
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(DOMAIN_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
+        raise ValueError("the domain is not valid")
+    return f"{local}@{domain}"
+
+
+def read_recipients(path: Path) -> Recipients:
+    """Read a subscriber CSV: the column titled `email` (or `이메일`, …), else the first column.
+
+    Blank lines and lines starting with `#` are skipped; every bad line is kept with its number.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise IssuepdfError(f"{path}: not UTF-8 ({err.reason}); save the list as 'CSV UTF-8'") from err
+    except OSError as err:
+        raise IssuepdfError(f"cannot read {path}: {err.strerror}") from err
+    recipients = Recipients(path)
+    seen: set[str] = set()
+    column: int | None = None
+    reader = csv.reader(io.StringIO(text))
+    for row in reader:
+        cells = [cell.strip() for cell in row]
+        if not any(cells) or cells[0].startswith("#"):
+            continue
+        if column is None:
+            titles = [cell.casefold() for cell in cells]
+            column = next((i for i, title in enumerate(titles) if title in HEADER_NAMES), None)
+            if column is not None:
+                continue
+            column = 0
+        cell = cells[column] if column < len(cells) else ""
+        try:
+            address = normal_address(cell)
+        except ValueError as err:
+            recipients.invalid.append(Invalid(reader.line_num, cell, str(err)))
+            continue
+        if key(address) in seen:
+            recipients.duplicates += 1
+            continue
+        seen.add(key(address))
+        recipients.addresses.append(address)
+    return recipients
+
+
+# --- the send log -----------------------------------------------------------------------------
+
+
+def log_path(issue_dir: Path, number: int) -> Path:
+    """Where the send log of an issue lives: beside its sources, ignored by git (it lists people)."""
+    return issue_dir / ".sent" / f"{number}.jsonl"
+
+
+@dataclass
+class History:
+    """What the send log says about each address, read in order (a delivery is final)."""
+
+    delivered: set[str] = field(default_factory=set)
+    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Refused for good (5xx at RCPT), with the server's reply."""
+    uncertain: set[str] = field(default_factory=set)
+    batches: int = 0
+    """The highest batch number used so far; new batches count on from it."""
+
+    @classmethod
+    def read(cls, path: Path) -> History:
+        """The history in a log; a damaged last line (a crash while writing it) is ignored."""
+        history = cls()
+        if not path.is_file():
+            return history
+        lines = path.read_text(encoding="utf-8").splitlines()
+        pending: dict[str, int] = {}
+        for number, line in enumerate(lines, start=1):
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError as err:
+                if number == len(lines):
+                    break
+                raise IssuepdfError(f"{path}:{number}: damaged send log ({err}); fix or remove that line") from err
+            history.apply(event, pending)
+        for address in pending:
+            if address not in history.delivered:
+                history.refused.pop(address, None)
+                history.uncertain.add(address)
+        return history
+
+    def apply(self, event: dict[str, Any], pending: dict[str, int]) -> None:
+        """Take one event into account; `pending` maps addresses to a batch logged without a result yet."""
+        batch = int(event.get("batch", 0))
+        self.batches = max(self.batches, batch)
+        if event.get("event") == "batch":
+            pending.update((key(a), batch) for a in event["recipients"])
+            return
+        for a in [*event.get("delivered", []), *event.get("refused", {}), *event.get("unsent", [])]:
+            if pending.get(key(a)) == batch:
+                del pending[key(a)]
+        for a in event.get("uncertain", []):
+            pending.pop(key(a), None)
+            if key(a) not in self.delivered:
+                self.uncertain.add(key(a))
+        for a in event.get("delivered", []):
+            self.delivered.add(key(a))
+            self.uncertain.discard(key(a))
+            self.refused.pop(key(a), None)
+        for a, (code, reply) in event.get("refused", {}).items():
+            if key(a) not in self.delivered:
+                self.uncertain.discard(key(a))
+                if code >= 500:
+                    self.refused[key(a)] = (code, reply)
+        for a in event.get("unsent", []):
+            self.uncertain.discard(key(a))
+
+
+class SendLog:
+    """The open send log of one run: locked against a second run, every record fsynced."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            new_folder = not path.parent.is_dir()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if new_folder:
+                (path.parent / ".gitignore").write_text("# send logs list subscribers: never commit them\n*\n")
+            self.handle: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        except OSError as err:
+            raise SendError(f"cannot write the send log {path}: {err.strerror}") from err
+        try:
+            import fcntl
+
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # not POSIX (Windows): no lock
+            pass
+        except OSError as err:
+            self.handle.close()
+            raise SendError(f"another `issuepdf send` is sending this issue (it holds {path})") from err
+        self._drop_torn_line()
+        _fsync_folder(path.parent)
+
+    def _drop_torn_line(self) -> None:
+        """Cut a last line a crash left half-written, so the next record starts on a line of its own.
+
+        Safe either way: a torn `batch` line means nothing was sent yet; a torn `result` line leaves
+        its batch without an outcome, so its addresses count as uncertain.
+        """
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            os.ftruncate(self.handle.fileno(), data.rfind(b"\n") + 1)
+            os.fsync(self.handle.fileno())
+
+    def record(self, event: dict[str, Any]) -> None:
+        """Append one event and make it durable before anything else happens."""
+        event = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **event}
+        self.handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a new file's name durable, not only its content."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """Who gets the issue in which message, decided before anything is sent."""
+
+    draft: Draft
+    settings: Settings
+    recipients: Recipients
+    log: Path
+    history: History
+    batches: list[list[str]]
+    held: list[str]
+    """Uncertain addresses not sent again (without --retry-uncertain)."""
+    refused_before: list[str]
+    already: int
+
+    @property
+    def sender(self) -> str:
+        return parseaddr(self.settings.email.sender or "")[1]
+
+    @property
+    def missing(self) -> list[str]:
+        """Settings that sending needs and the project does not give."""
+        needed = (("email.sender", self.settings.email.sender), ("smtp.host", self.settings.smtp.host))
+        return [name for name, value in needed if not value]
+
+    def describe(self, dry_run: bool) -> list[str]:
+        """The plan as the editor reads it; a dry run lists every address of every message."""
+        smtp, draft = self.settings.smtp, self.draft
+        size = draft.pdf.stat().st_size
+        count = sum(map(len, self.batches))
+        lines = [f"message: {draft.subject}"]
+        lines.append(f"attachment: {draft.attachment_name} ({draft.pages} pages, {megabytes(size)})")
+        login = f", login {smtp.user} (password {password_source(smtp)[1]})" if smtp.user else ""
+        sender = self.settings.email.sender or "(email.sender not set)"
+        server = f"{smtp.host}:{smtp.resolved_port}" if smtp.host else "(smtp.host not set)"
+        lines.append(f"from {sender} via {server} ({smtp.security}){login}")
+        found = len(self.recipients.addresses) + len(self.recipients.invalid) + self.recipients.duplicates
+        lines.append(
+            f"{self.recipients.path}: {found} address(es), {len(self.recipients.invalid)} invalid, "
+            f"{self.recipients.duplicates} duplicate(s)"
+        )
+        lines += [
+            f"{self.recipients.path}:{bad.line}: invalid: {bad.text!r}: {bad.reason}" for bad in self.recipients.invalid
+        ]
+        if self.already:
+            lines.append(f"already sent: {self.already} (send log {self.log})")
+        lines += [f"refused earlier, not retried: {a}: {self.history.refused[key(a)][0]}" for a in self.refused_before]
+        lines += [f"uncertain, not sent again (--retry-uncertain sends it): {a}" for a in self.held]
+        if not count:
+            lines.append("nothing to send: every address on the list has been sent this issue (or was refused)")
+            return lines
+        minutes = max(0, count - len(self.batches[-1])) / smtp.recipients_per_minute
+        lines.append(
+            f"{'would send' if dry_run else 'sending'} to {count} recipient(s) in {len(self.batches)} message(s) "
+            f"of up to {smtp.batch_size} in Bcc, over at least {minutes:.1f} min at {smtp.recipients_per_minute:g}/min"
+        )
+        if dry_run:
+            for number, batch in enumerate(self.batches, start=1):
+                lines.append(f"message {number} ({len(batch)}):")
+                lines += [f"  {address}" for address in batch]
+            if self.missing:
+                lines.append(f"cannot send yet: set {' and '.join(self.missing)} in issuepdf.yaml (see docs/email.md)")
+            lines.append("dry run: nothing was sent; add --send to send")
+        return lines
+
+
+def plan_send(issue_dir: Path, subscribers: Path, retry_uncertain: bool = False) -> Plan:
+    """Compose the issue's email edition and plan its sending to the subscriber list."""
+    issue_dir = issue_dir.resolve()
+    settings = load_settings(issue_dir)
+    draft = compose(issue_dir)
+    settings = settings.model_copy(update={"email": draft.settings})
+    if settings.smtp.ca_file:
+        ca_file = project_root(issue_dir) / settings.smtp.ca_file
+        settings = settings.model_copy(update={"smtp": settings.smtp.model_copy(update={"ca_file": str(ca_file)})})
+    return make_plan(
+        draft, settings, read_recipients(subscribers), log_path(issue_dir, draft.issue.number), retry_uncertain
+    )
+
+
+def make_plan(
+    draft: Draft, settings: Settings, recipients: Recipients, log: Path, retry_uncertain: bool = False
+) -> Plan:
+    """Split the addresses not yet sent into Bcc batches, skipping those the send log rules out."""
+    history = History.read(log)
+    todo, held, refused, already = [], [], [], 0
+    for address in recipients.addresses:
+        k = key(address)
+        if k in history.delivered:
+            already += 1
+        elif k in history.refused:
+            refused.append(address)
+        elif k in history.uncertain and not retry_uncertain:
+            held.append(address)
+        else:
+            todo.append(address)
+    size = settings.smtp.batch_size
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    return Plan(draft, settings, recipients, log, history, batches, held, refused, already)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What became of one batch."""
+
+    delivered: list[str] = field(default_factory=list)
+    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+    unsent: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)
+    error: str | None = None
+    """Why the batch failed as a whole; the run stops after it."""
+
+
+@dataclass
+class Report:
+    """What a run did, for the editor."""
+
+    log: Path
+    messages: int = 0
+    delivered: list[str] = field(default_factory=list)
+    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+    unsent: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)
+    remaining: int = 0
+    """Addresses of later batches, not tried because the run stopped."""
+
+    def add(self, outcome: Outcome) -> None:
+        self.messages += bool(outcome.delivered)
+        self.delivered += outcome.delivered
+        self.refused.update(outcome.refused)
+        self.unsent += outcome.unsent
+        self.uncertain += outcome.uncertain
+
+    def lines(self) -> list[str]:
+        lines = [f"sent {self.messages} message(s): {len(self.delivered)} delivered, {len(self.refused)} refused"]
+        for address, (code, reply) in self.refused.items():
+            again = "retried on the next run" if code < 500 else "not retried"
+            lines.append(f"refused: {address}: {code} {reply} ({again})")
+        lines += [f"uncertain (the server may have it; not sent again): {a}" for a in self.uncertain]
+        if self.unsent or self.remaining:
+            lines.append(f"not sent yet: {len(self.unsent) + self.remaining}; run the same command again to send them")
+        lines.append(f"send log: {self.log}")
+        return lines
+
+
+def password_source(smtp: SmtpSettings) -> tuple[str | None, str]:
+    """The SMTP password and where it came from: the environment, else the keyring (if installed)."""
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV], f"from {PASSWORD_ENV}"
+    try:
+        import keyring
+        import keyring.errors
+    except ImportError:
+        return None, f"missing: set {PASSWORD_ENV} (or install issuepdf[keyring] to use the system keyring)"
+    try:
+        password = keyring.get_password(KEYRING_SERVICE.format(host=smtp.host), smtp.user or "")
+    except (keyring.errors.KeyringError, RuntimeError) as err:
+        return None, f"missing: set {PASSWORD_ENV} (the keyring failed: {err})"
+    if password:
+        return password, "from the system keyring"
+    service = KEYRING_SERVICE.format(host=smtp.host)
+    return None, f"missing: set {PASSWORD_ENV} or run `keyring set {service} {smtp.user}`"
+
+
+def connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    """An open, encrypted (unless `none`) and logged-in connection; SendError says why not."""
+    password = None
+    if smtp.user:
+        password, where = password_source(smtp)
+        if password is None:
+            raise SendError(f"no SMTP password for {smtp.user}: {where}")
+        if smtp.security == "none" and not smtp.loopback:
+            raise SendError("refusing to send the SMTP password unencrypted: set smtp.security to starttls or tls")
+    host, port = smtp.host or "", smtp.resolved_port
+    try:
+        context = ssl.create_default_context(cafile=smtp.ca_file)
+    except (OSError, ssl.SSLError) as err:
+        raise SendError(f"cannot read smtp.ca_file {smtp.ca_file}: {err}") from err
+    server: smtplib.SMTP | None = None
+    try:
+        if smtp.security == "tls":
+            server = smtplib.SMTP_SSL(host, port, timeout=smtp.timeout, context=context)
+        else:
+            server = smtplib.SMTP(host, port, timeout=smtp.timeout)
+        server.ehlo()
+        if smtp.security == "starttls":
+            if not server.has_extn("starttls"):
+                raise SendError(f"{host}:{port} does not offer STARTTLS (for port 465, set smtp.security: tls)")
+            server.starttls(context=context)
+            server.ehlo()
+        if smtp.user:
+            server.login(smtp.user, password or "")
+    except ssl.SSLCertVerificationError as err:
+        _close(server)
+        raise SendError(
+            f"the certificate of {host} is not trusted ({err.verify_message}); "
+            "for a private CA, set smtp.ca_file in issuepdf.yaml"
+        ) from err
+    except smtplib.SMTPAuthenticationError as err:
+        _close(server)
+        raise SendError(f"{host} refused the login of {smtp.user}: {err.smtp_code} {_text(err.smtp_error)}") from err
+    except (smtplib.SMTPException, OSError) as err:
+        _close(server)
+        if isinstance(err, SendError):
+            raise
+        raise SendError(f"cannot connect to {host}:{port} ({smtp.security}): {err}") from err
+    return server
+
+
+def _close(server: smtplib.SMTP | None) -> None:
+    if server is not None:
+        with suppress(smtplib.SMTPException, OSError):
+            server.quit()
+        server.close()
+
+
+def _text(reply: bytes | str) -> str:
+    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply).replace("\n", " ")
+
+
+def transmit(server: smtplib.SMTP, sender: str, batch: list[str], data: bytes) -> Outcome:
+    """Send one message to a batch, and tell delivered from refused, not sent and uncertain.
+
+    smtplib's sendmail cannot say whether a broken connection lost the message before or after
+    the server had all of it; here, the commands are issued one by one to know.
+    """
+    refused: dict[str, tuple[int, str]] = {}
+    try:
+        options = [f"SIZE={len(data)}"] if server.has_extn("size") else []
+        code, reply = server.mail(sender, options)
+        if code != 250:
+            return Outcome(unsent=batch, error=f"the server refused the sender {sender}: {code} {_text(reply)}")
+        for address in batch:
+            code, reply = server.rcpt(address)
+            if code == 421:
+                return Outcome(unsent=batch, error=f"the server is closing: {code} {_text(reply)}")
+            if code not in (250, 251):
+                refused[address] = (code, _text(reply))
+        accepted = [address for address in batch if address not in refused]
+        if not accepted:
+            server.rset()
+            return Outcome(refused=refused)
+        code, reply = server.docmd("DATA")
+        if code != 354:
+            return Outcome(refused=refused, unsent=accepted, error=f"the server refused DATA: {code} {_text(reply)}")
+        server.send(re.sub(rb"(?m)^\.", b"..", data) + b".\r\n")  # data ends with CRLF (policy.SMTP)
+    except (smtplib.SMTPException, OSError) as err:
+        return Outcome(unsent=batch, error=f"the connection failed: {err or type(err).__name__}")
+    try:
+        code, reply = server.getreply()
+    except (smtplib.SMTPException, OSError) as err:
+        error = f"the connection failed before the server confirmed the message: {err or type(err).__name__}"
+        return Outcome(refused=refused, uncertain=accepted, error=error)
+    if code != 250:
+        return Outcome(
+            refused=refused, unsent=accepted, error=f"the server rejected the message: {code} {_text(reply)}"
+        )
+    return Outcome(delivered=accepted, refused=refused)
+
+
+@dataclass
+class _Interrupts:
+    """^C while a batch is out: noted, acted on once the batch is logged."""
+
+    in_batch: bool = False
+    requested: bool = False
+
+
+@contextmanager
+def _deferred_interrupts() -> Iterator[_Interrupts]:
+    state = _Interrupts()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if not state.in_batch or state.requested:
+            raise KeyboardInterrupt
+        state.requested = True
+        logger.info("interrupted: stopping once this message is sent and logged (^C again to stop now)")
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def execute(
+    plan: Plan, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic
+) -> Report:
+    """Send the planned batches, logging each; raises SendError when the run stops early."""
+    report = Report(plan.log)
+    if not plan.batches:
+        return report
+    if plan.missing:
+        raise SendError(f"set {' and '.join(plan.missing)} in issuepdf.yaml to send (see docs/email.md)")
+    log = SendLog(plan.log)
+    try:
+        fresh = History.read(plan.log)  # under the lock: another run may have sent some since the plan
+        batches = [kept for batch in plan.batches if (kept := [a for a in batch if key(a) not in fresh.delivered])]
+        if batches:
+            server = connect(plan.settings.smtp)
+            try:
+                _send_batches(plan, batches, fresh.batches, log, server, report, sleep, clock)
+            finally:
+                _close(server)
+    finally:
+        log.close()
+    return report
+
+
+def _send_batches(
+    plan: Plan,
+    batches: list[list[str]],
+    numbered_from: int,
+    log: SendLog,
+    server: smtplib.SMTP,
+    report: Report,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> None:
+    smtp = plan.settings.smtp
+    pdf_sha256 = hashlib.sha256(plan.draft.pdf.read_bytes()).hexdigest()
+    domain = plan.sender.rpartition("@")[2]
+    next_start = clock()
+    with _deferred_interrupts() as interrupts:
+        for index, batch in enumerate(batches):
+            try:
+                sleep(max(0.0, next_start - clock()))
+            except KeyboardInterrupt:
+                report.remaining = sum(map(len, batches[index:]))
+                raise SendError("interrupted; run the same command again to send the rest", report.lines()) from None
+            next_start = clock() + len(batch) * 60 / smtp.recipients_per_minute
+            number = numbered_from + index + 1
+            message = copy.deepcopy(plan.draft.message)
+            message["Date"] = format_datetime(dt.datetime.now(dt.UTC).astimezone())
+            message["Message-ID"] = make_msgid("issue", domain=domain)
+            data = message_bytes(message)
+            interrupts.in_batch = True
+            try:
+                log.record(
+                    {
+                        "event": "batch",
+                        "batch": number,
+                        "issue": plan.draft.issue.number,
+                        "message_id": message["Message-ID"],
+                        "pdf_sha256": pdf_sha256,
+                        "recipients": batch,
+                    }
+                )
+                outcome = transmit(server, plan.sender, batch, data)
+                log.record(
+                    {
+                        "event": "result",
+                        "batch": number,
+                        "delivered": outcome.delivered,
+                        "refused": outcome.refused,
+                        "unsent": outcome.unsent,
+                        "uncertain": outcome.uncertain,
+                        "error": outcome.error,
+                    }
+                )
+            except KeyboardInterrupt:
+                report.uncertain += batch
+                report.remaining = sum(map(len, batches[index + 1 :]))
+                raise SendError("interrupted while sending; run the same command again", report.lines()) from None
+            finally:
+                interrupts.in_batch = False
+            report.add(outcome)
+            logger.info(
+                "message %d/%d: %d delivered, %d refused",
+                index + 1,
+                len(batches),
+                len(outcome.delivered),
+                len(outcome.refused),
+            )
+            if outcome.error:
+                report.remaining = sum(map(len, batches[index + 1 :]))
+                raise SendError(f"sending stopped: {outcome.error}", report.lines())
+            if interrupts.requested:
+                report.remaining = sum(map(len, batches[index + 1 :]))
+                raise SendError("interrupted; run the same command again to send the rest", report.lines())
