@@ -20,7 +20,7 @@ from .editions import PLANS, Edition, pdf_options, render_options
 from .fonts import fonts_fingerprint, use_project_fonts
 from .incremental import Session
 from .logs import counting_warnings, quiet_chatty_libraries
-from .output import write_atomic
+from .output import build_lock, write_atomic
 from .paths import cache_dir, project_root
 from .placeholders import write_placeholders
 from .problems import InvalidIssue, IssuepdfError, Problems
@@ -115,7 +115,7 @@ def build(
     preload = threading.Thread(target=importlib.import_module, args=("weasyprint",), daemon=True)
     preload.start()  # WeasyPrint's import (~0.35 s) overlaps validation and HTML rendering
     timer = Timer()
-    with counting_warnings() as warnings:
+    with build_lock(issue_dir), counting_warnings() as warnings:
         with timer.step("check"):
             checked = check_issue(issue_dir, edition)
         document = prepare_document(checked, timer)
@@ -133,9 +133,9 @@ def build(
             pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
         if strict and warnings.records:
             raise StrictFailure(warnings.messages)
-    target = output or default_output(issue_dir, checked.issue.number, edition)
-    with timer.step("write"):
-        write_atomic(target, pdf)
-        if html_output is not None:
-            write_atomic(html_output, html.encode("utf-8"))
+        target = output or default_output(issue_dir, checked.issue.number, edition)
+        with timer.step("write"):
+            write_atomic(target, pdf)
+            if html_output is not None:
+                write_atomic(html_output, html.encode("utf-8"))
     return BuildResult(target, len(laid_out.pages), document.rendered, warnings.messages, timer.timings)

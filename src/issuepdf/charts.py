@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from .model import ChartSpec
+from .output import write_atomic
 from .problems import IssuepdfError
 from .theme import Theme
 
 logger = logging.getLogger(__name__)
 
 PX_PER_MM = 96 / 25.4
-RENDER_TIMEOUT_S = 60
+RENDER_TIMEOUT_S = float(os.environ.get("ISSUEPDF_CHART_TIMEOUT", "60"))
+"""Longest wait for one chart, and for the browser to start; a hung browser fails the build, never hangs it."""
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -152,12 +154,16 @@ def render_missing(jobs: list[ChartJob]) -> int:
         return 0
     browser = find_browser()
     logger.info("rendering %d chart(s) with %s", len(todo), browser)
-    try:
-        asyncio.run(_render_all(todo, browser))
-    except ChartError:
-        raise
-    except Exception as err:  # the browser or kaleido failed in a way of its own
-        raise ChartError(f"chart rendering failed: {type(err).__name__}: {err}") from err
+    for attempt in (1, 2):
+        try:
+            asyncio.run(_bounded(_render_all([job for job in todo if not job.path.is_file()], browser), len(todo)))
+            break
+        except TimeoutError as err:
+            raise ChartError(f"the chart browser did not answer within {RENDER_TIMEOUT_S:.0f} s ({browser})") from err
+        except Exception as err:  # the browser crashed or kaleido failed: one retry with a fresh browser
+            if attempt == 2:
+                raise ChartError(f"chart rendering failed twice: {type(err).__name__}: {err}") from err
+            logger.warning("chart browser failed (%s: %s); retrying once", type(err).__name__, err)
     missing = [job.path.name for job in todo if not job.path.is_file()]
     if missing:
         raise ChartError(f"the browser wrote no SVG for: {', '.join(missing)}")
@@ -179,6 +185,11 @@ def find_browser() -> str:
     )
 
 
+async def _bounded(work: Any, charts: int) -> None:
+    """Run the rendering with an overall deadline: the browser's start plus each chart."""
+    await asyncio.wait_for(work, RENDER_TIMEOUT_S * (1 + charts))
+
+
 async def _render_all(jobs: list[ChartJob], browser: str) -> None:
     import kaleido
 
@@ -186,11 +197,4 @@ async def _render_all(jobs: list[ChartJob], browser: str) -> None:
         for job in jobs:
             opts = {"format": "svg", "width": job.width, "height": job.height}
             svg = await asyncio.wait_for(session.calc_fig(job.figure, opts=opts), RENDER_TIMEOUT_S)
-            _write_atomic(job.path, svg)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+            write_atomic(job.path, svg)

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from .images import image_problem
 from .loader import safe_relative
 from .settings import EmailSettings
 
@@ -40,9 +41,29 @@ def _existing_file(name: str, info: ValidationInfo) -> str:
     """Check that a referenced file lies inside the issue folder and exists (or has a placeholder)."""
     if not safe_relative(name):
         raise ValueError("give a relative path inside the issue folder (no '..', not absolute)")
-    base = (info.context or {}).get("base")
-    if base is not None and not (Path(base) / name).is_file() and not info.data.get("placeholder"):
+    context = info.context or {}
+    base = context.get("base")
+    if base is None:
+        return name
+    path = Path(base) / name
+    if not path.is_file():
+        if info.data.get("placeholder"):
+            return name
         raise ValueError(f"file not found: {name}")
+    root = Path(context.get("root", base)).resolve()
+    if not path.resolve().is_relative_to(root):
+        raise ValueError(f"{name} is a link to a file outside the issue folder; copy the file in instead")
+    return name
+
+
+def _printable_image(name: str, info: ValidationInfo) -> str:
+    """Check that a photo file can be printed (not empty, damaged, a bomb or an unknown format)."""
+    base = (info.context or {}).get("base")
+    path = Path(base) / name if base is not None else None
+    if path is not None and path.is_file():
+        problem = image_problem(path)
+        if problem:
+            raise ValueError(problem)
     return name
 
 
@@ -104,7 +125,7 @@ class Photo(Model):
     key: ClassVar[str] = "photo"
     placeholder: Literal["4:3", "3:2", "16:9", "1:1", "3:4", "2:3"] | None = None
     """Until the photo file exists, print a marked placeholder of this aspect ratio in its place."""
-    photo: FilePath
+    photo: Annotated[FilePath, AfterValidator(_printable_image)]
     """The image file (JPEG, PNG or SVG), relative to the issue folder."""
     source: str | None = None
     """Where the photo comes from, printed after `출처:`."""
@@ -318,7 +339,7 @@ class Series(Model):
 
     name: str = ""
     """The series' name, shown in the legend."""
-    values: Annotated[list[float | None], Field(min_length=1)]
+    values: Annotated[list[Annotated[float, Field(allow_inf_nan=False)] | None], Field(min_length=1)]
     """One value per category; `null` for a missing value."""
     color: str | None = None
     """A CSS colour; by default the next colour of the bulletin theme."""

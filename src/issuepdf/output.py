@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .problems import IssuepdfError
@@ -28,3 +31,31 @@ def write_atomic(path: Path, data: bytes) -> None:
         if isinstance(err, OSError):
             raise IssuepdfError(f"cannot write {path}: {err.strerror}; the earlier file is unchanged") from err
         raise
+
+
+class BuildLocked(IssuepdfError):
+    """Another build of the same issue is running."""
+
+
+@contextmanager
+def build_lock(issue_dir: Path) -> Iterator[None]:
+    """Hold the issue's build lock, so two builds of one issue never interleave their writes.
+
+    The lock is an advisory `flock` on `.cache/build.lock`: the kernel releases it when the holder
+    exits, so a crashed or killed build never leaves a stale lock behind.
+    """
+    lock_path = issue_dir / ".cache" / "build.lock"
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+    except OSError as err:
+        raise IssuepdfError(f"cannot create the build lock {lock_path}: {err.strerror}") from err
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise BuildLocked(f"another build of {issue_dir} is running; wait for it to finish") from err
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

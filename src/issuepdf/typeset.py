@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from .images import printable_bytes
+
 if TYPE_CHECKING:
     import weasyprint
 
@@ -39,7 +41,7 @@ def _fetcher_class() -> type:
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise ValueError(f"refused {path}: outside the issue, layouts and fonts folders")
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+            return URLFetcherResponse(path.as_uri(), printable_bytes(path, path.read_bytes()), {"Content-Type": mime})
 
     return LocalFetcher
 

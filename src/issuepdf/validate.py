@@ -51,7 +51,7 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "
         problems.add(Position(issue_dir / "issue.yaml", 1, 1), "", "issue.yaml must be a mapping of keys")
         return None
     covered = coverage(fonts_dir)
-    issue = validate_model(Issue, loaded, {"base": issue_dir}, problems)
+    issue = validate_model(Issue, loaded, {"base": issue_dir, "root": issue_dir}, problems)
     check_glyphs(loaded, covered, problems)
     check_unique_ids(loaded, problems)
     checked = Checked(issue, issue_dir) if issue else None
@@ -216,7 +216,7 @@ def _load_chart(
         return None
     sources.append(path)
     check_glyphs(loaded, covered, problems)
-    spec: ChartSpec | None = validate_model(ChartSpec, loaded, {"base": path.parent}, problems)
+    spec: ChartSpec | None = validate_model(ChartSpec, loaded, {"base": path.parent, "root": issue_dir}, problems)
     if spec is None or spec.csv is None:
         return spec
     sources.append(path.parent / spec.csv)

@@ -1,0 +1,69 @@
+"""Photos as delivered by contributors: find the ones that would print wrong, fix the ones we can.
+
+WeasyPrint embeds a JPEG without decoding it, so a truncated file prints grey; it skips an image it
+cannot read with only a log line; it does not know 16-bit greyscale PNGs. `check` reports the first
+kinds with the file's position; the fetcher converts the last on the fly.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from xml.etree import ElementTree
+
+READABLE = {"JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP"}
+"""Formats WeasyPrint embeds through Pillow; SVG is read as XML."""
+SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I", "F"}
+
+
+def image_problem(path: Path) -> str | None:
+    """Why `path` cannot be printed as a photo, or None when it can."""
+    size = path.stat().st_size
+    if size == 0:
+        return f"{path.name} is empty (0 bytes)"
+    if path.suffix.lower() == ".svg":
+        return _svg_problem(path)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                if image.format not in READABLE:
+                    return f"{path.name} is {image.format}, which cannot be printed; save it as JPEG or PNG"
+                if image.format == "JPEG":
+                    image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))  # decode fast
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        return f"{path.name} is refused as a decompression bomb: {err}"
+    except UnidentifiedImageError:
+        return f"{path.name} is not an image issuepdf can read; save it as JPEG or PNG"
+    except (OSError, SyntaxError, ValueError) as err:
+        return f"{path.name} is damaged ({err}); export it again"
+    return None
+
+
+def _svg_problem(path: Path) -> str | None:
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as err:
+        return f"{path.name} is not well-formed SVG ({err})"
+    if not root.tag.endswith("svg"):
+        return f"{path.name} is XML but not SVG (its root is <{root.tag}>)"
+    return None
+
+
+def printable_bytes(path: Path, data: bytes) -> bytes:
+    """The bytes WeasyPrint should get for an image: 16-bit greyscale PNGs become 8-bit."""
+    if path.suffix.lower() != ".png" or data[24:25] != b"\x10":  # IHDR bit depth
+        return data
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode not in SIXTEEN_BIT_MODES:
+            return data
+        eight_bit = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    out = io.BytesIO()
+    eight_bit.save(out, format="PNG")
+    return out.getvalue()
