@@ -7,19 +7,21 @@ never starts the browser or even imports plotly.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from .model import ChartSpec
-from .output import write_atomic
 from .problems import IssuepdfError
 from .theme import Theme
 
@@ -148,26 +150,60 @@ def chart_job(spec: ChartSpec, theme: Theme, fonts_id: str, cache: Path) -> Char
 
 
 def render_missing(jobs: list[ChartJob]) -> int:
-    """Render every job whose SVG is not cached yet, all in one browser; returns how many."""
+    """Render every job whose SVG is not cached yet, all in one browser; returns how many.
+
+    The browser runs in a worker process of its own session: a hung or crashed browser (or a kaleido
+    thread stuck on its pipe) is killed at the deadline, never left to hang the build. A failed
+    worker is retried once with a fresh browser.
+    """
     todo = list({job.path: job for job in jobs if not job.path.is_file()}.values())
     if not todo:
         return 0
     browser = find_browser()
     logger.info("rendering %d chart(s) with %s", len(todo), browser)
     for attempt in (1, 2):
-        try:
-            asyncio.run(_bounded(_render_all([job for job in todo if not job.path.is_file()], browser), len(todo)))
+        failure = _run_worker([job for job in todo if not job.path.is_file()], browser)
+        if failure is None:
             break
-        except TimeoutError as err:
-            raise ChartError(f"the chart browser did not answer within {RENDER_TIMEOUT_S:.0f} s ({browser})") from err
-        except Exception as err:  # the browser crashed or kaleido failed: one retry with a fresh browser
-            if attempt == 2:
-                raise ChartError(f"chart rendering failed twice: {type(err).__name__}: {err}") from err
-            logger.warning("chart browser failed (%s: %s); retrying once", type(err).__name__, err)
+        if failure.startswith("timeout"):
+            raise ChartError(f"chart rendering stopped ({browser}): {failure}")
+        if attempt == 2:
+            raise ChartError(f"chart rendering failed twice ({browser}): {failure}")
+        logger.warning("chart browser failed (%s); retrying once", failure)
     missing = [job.path.name for job in todo if not job.path.is_file()]
     if missing:
         raise ChartError(f"the browser wrote no SVG for: {', '.join(missing)}")
     return len(todo)
+
+
+def _run_worker(jobs: list[ChartJob], browser: str) -> str | None:
+    """Render in `issuepdf.chartworker`; None on success, else why it failed."""
+    request = {
+        "browser": browser,
+        "timeout": RENDER_TIMEOUT_S,
+        "jobs": [{"figure": j.figure, "width": j.width, "height": j.height, "path": str(j.path)} for j in jobs],
+    }
+    deadline = RENDER_TIMEOUT_S * (1 + len(jobs))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "issuepdf.chartworker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: the browser dies with it
+    )
+    try:
+        _, stderr = worker.communicate(json.dumps(request, default=str).encode(), timeout=deadline)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.communicate()
+        return f"timeout: the chart browser did not answer within {deadline:.0f} s"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)  # a browser left behind by the worker
+    if worker.returncode != 0:
+        lines = stderr.decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else f"the chart worker exited with status {worker.returncode}"
+    return None
 
 
 def find_browser() -> str:
@@ -183,18 +219,3 @@ def find_browser() -> str:
         "no Chromium found to render charts: install it with `sudo apt-get install chromium` "
         "(or set BROWSER_PATH to a Chrome/Chromium binary)"
     )
-
-
-async def _bounded(work: Any, charts: int) -> None:
-    """Run the rendering with an overall deadline: the browser's start plus each chart."""
-    await asyncio.wait_for(work, RENDER_TIMEOUT_S * (1 + charts))
-
-
-async def _render_all(jobs: list[ChartJob], browser: str) -> None:
-    import kaleido
-
-    async with kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT_S, mathjax=False, path=browser) as session:
-        for job in jobs:
-            opts = {"format": "svg", "width": job.width, "height": job.height}
-            svg = await asyncio.wait_for(session.calc_fig(job.figure, opts=opts), RENDER_TIMEOUT_S)
-            write_atomic(job.path, svg)

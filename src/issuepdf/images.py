@@ -24,8 +24,12 @@ def image_problem(path: Path) -> str | None:
         return f"{path.name} is empty (0 bytes)"
     if path.suffix.lower() == ".svg":
         return _svg_problem(path)
-    from PIL import Image, UnidentifiedImageError
+    cut = _cut_short(path)
+    if cut:
+        return cut
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # WeasyPrint sets it True when imported; we want to know
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -41,6 +45,19 @@ def image_problem(path: Path) -> str | None:
         return f"{path.name} is not an image issuepdf can read; save it as JPEG or PNG"
     except (OSError, SyntaxError, ValueError) as err:
         return f"{path.name} is damaged ({err}); export it again"
+    return None
+
+
+def _cut_short(path: Path) -> str | None:
+    """A JPEG without its end marker or a PNG without IEND was cut short (a broken download)."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+        handle.seek(max(0, path.stat().st_size - 64))
+        tail = handle.read().rstrip(b"\0")
+    if head.startswith(b"\xff\xd8") and not tail.endswith(b"\xff\xd9"):
+        return f"{path.name} is damaged (the JPEG ends early: a broken download?); export it again"
+    if head.startswith(b"\x89PNG") and b"IEND" not in tail[-12:]:
+        return f"{path.name} is damaged (the PNG ends early: a broken download?); export it again"
     return None
 
 

@@ -1,0 +1,248 @@
+"""`issuepdf archive ISSUE_DIR`: keep a numbered issue for good, unchangeable, findable.
+
+The archive root (default `archive/`) holds:
+
+    catalog.sqlite          revisions, their files with sha256, articles with pages, the search index
+    index.html …            the static archive page (archive_page.py), rewritten after every change
+    260/r1/                 revision 1 of issue 260, never changed once written:
+        issue-260-archive.pdf   PDF/A-3b with the issue's sources inside
+        issue-260.pdf           the screen edition
+        issue-260-email.pdf     the email edition
+        cover.png               page 1, small, for the archive page
+        manifest.json           sha256 and size of every file, pages, contents, versions
+
+A revision is built in a staging folder inside the root, then renamed into place inside the catalog's
+transaction, so an interrupted run leaves neither a half-written folder nor a catalog entry without
+files. Its files are made read-only. Archiving a number again is refused; `--revise` adds `r2`, `r3`, …
+beside the earlier revisions, which stay where they are. Numbers and dates keep their order: a
+number keeps its date, a later number has a later date, and a gap in the numbers is a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .archive_page import write_page
+from .build import build
+from .catalog import ArchivedFile, ArticleEntry, Catalog, Revision, article_text, open_catalog
+from .editions import PLANS, Edition
+from .mail import contents, megabytes
+from .manifest import COVER_NAME, MANIFEST_NAME, ContentsEntry, Manifest, record_files, sha256_file, versions
+from .model import Issue
+from .newissue import Unfilled, unfilled
+from .output import write_atomic
+from .paths import project_root
+from .preview import render_pages
+from .problems import InvalidIssue, IssuepdfError, Problems
+from .validate import check
+
+logger = logging.getLogger("issuepdf")
+
+ARCHIVED_EDITIONS: tuple[Edition, ...] = ("archive", "screen", "email")
+"""The editions kept, the archive edition first: its bookmarks give the articles' pages."""
+COVER_DPI = 36
+"""Page 1 at 36 dpi is 298 × 421 px: sharp at the page's 150 px on a high-density screen."""
+
+
+class ArchiveError(IssuepdfError):
+    """The issue may not be archived as asked; nothing was changed."""
+
+
+@dataclass
+class Archived:
+    """A revision just archived."""
+
+    revision: Revision
+    folder: Path
+    files: list[ArchivedFile]
+    articles: int
+    page: Path
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        r = self.revision
+        size = sum(f.size for f in self.files)
+        return [
+            f"archived issue {r.number} ({r.date}) as {self.folder} (revision {r.revision}): "
+            f"{len(self.files)} files, {megabytes(size)}, {r.pages} pages, {self.articles} articles",
+            f"wrote {self.page}",
+        ]
+
+
+def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived:
+    """Build the issue's editions and store them as its next revision under `root`; on any refusal, change nothing."""
+    issue_dir = issue_dir.resolve()
+    issue = _validated(issue_dir)
+    placeholders = unfilled(issue_dir)
+    if placeholders:
+        raise Unfilled(placeholders)
+    root = root.resolve()
+    catalog = open_catalog(root, create=True)
+    try:
+        revision_number, warnings = placement(catalog, issue, revise)  # refuse before spending time on builds
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{issue.number}-", dir=root))
+        try:
+            manifest, entries = _make_revision(issue_dir, issue, staging, revision_number)
+            if revise:
+                _refuse_identical(catalog, issue, manifest)
+            revision = _store(catalog, root, staging, manifest, entries, issue)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # gone already when the revision was stored
+        for warning in warnings:
+            logger.warning("%s", warning)
+        page = write_page(root, catalog)
+    finally:
+        catalog.close()
+    files = [ArchivedFile(f.path, f.sha256, f.size) for f in manifest.files]
+    return Archived(revision, root / revision.folder, files, len(entries), page, warnings)
+
+
+def _validated(issue_dir: Path) -> Issue:
+    """The issue's model; its warnings are logged by the builds that follow."""
+    problems = Problems()
+    checked = check(issue_dir, project_root(issue_dir) / "fonts", problems, "archive")
+    if checked is None:
+        raise InvalidIssue(problems)
+    return checked.issue
+
+
+def placement(catalog: Catalog, issue: Issue, revise: bool) -> tuple[int, list[str]]:
+    """The revision number the issue gets, and warnings; raises ArchiveError when it may not be archived."""
+    n, date = issue.number, issue.date
+    earlier = catalog.revisions(n)
+    if earlier:
+        last = earlier[-1]
+        if last.date != date:
+            raise ArchiveError(
+                f"issue {n} is archived with date {last.date}, but {date} is given: an issue number keeps its "
+                "date. Fix the date, or give this issue a number of its own"
+            )
+        if not revise:
+            raise ArchiveError(
+                f"issue {n} ({date}) is already archived as {last.folder} and archived issues never change. "
+                f"To store a corrected issue, run again with --revise: {last.folder} stays and the "
+                f"correction becomes r{last.revision + 1}"
+            )
+        return last.revision + 1, []
+    if revise:
+        raise ArchiveError(f"--revise: issue {n} is not archived yet, so there is nothing to revise; leave it out")
+    below, above = catalog.neighbours(n)
+    if below is not None and below.date >= date:
+        raise ArchiveError(
+            f"issue {n} is dated {date}, not after issue {below.number} ({below.date}): later numbers need "
+            "later dates. Check the number and the date"
+        )
+    if above is not None and above.date <= date:
+        raise ArchiveError(
+            f"issue {n} is dated {date}, not before issue {above.number} ({above.date}): earlier numbers need "
+            "earlier dates. Check the number and the date"
+        )
+    warnings = []
+    if below is not None and below.number < n - 1:
+        warnings.append(f"issue {n} follows issue {below.number} in the archive: {_missing(below.number, n)}")
+    if above is not None and above.number > n + 1:
+        warnings.append(f"issue {n} precedes issue {above.number} in the archive: {_missing(n, above.number)}")
+    return 1, warnings
+
+
+def _missing(low: int, high: int) -> str:
+    gap = f"issue {low + 1} is" if high - low == 2 else f"issues {low + 1}–{high - 1} are"
+    return f"{gap} not archived"
+
+
+def _make_revision(issue_dir: Path, issue: Issue, folder: Path, revision: int) -> tuple[Manifest, list[ArticleEntry]]:
+    """Build every edition and the cover into `folder`, and write its manifest."""
+    editions = {}
+    for edition in ARCHIVED_EDITIONS:
+        plan = PLANS[edition]
+        result = build(issue_dir, output=folder / plan.file_name(issue.number), edition=edition)
+        editions[edition] = {"file": result.pdf.name, "pages": result.pages, "variant": plan.variant or "pdf-1.7"}
+    archive_pdf = folder / editions["archive"]["file"]
+    entries = _articles(issue, archive_pdf)
+    (cover,) = render_pages(folder / editions["screen"]["file"], [1], folder, COVER_DPI, prefix=".cover")
+    cover.rename(folder / COVER_NAME)
+    manifest = Manifest(
+        number=issue.number,
+        date=issue.date.isoformat(),
+        title=issue.title,
+        publisher=issue.publisher,
+        revision=revision,
+        archived=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        editions=editions,
+        files=record_files(folder),
+        versions=versions(project_root(issue_dir) / "fonts"),
+        contents=[ContentsEntry(entry.section, entry.title, entry.page) for entry in entries],
+    )
+    write_atomic(folder / MANIFEST_NAME, manifest.to_bytes())
+    for path in folder.iterdir():
+        path.chmod(0o444)  # archived files are read-only: a slip of an editor's save cannot change them
+    return manifest, entries
+
+
+def _articles(issue: Issue, pdf: Path) -> list[ArticleEntry]:
+    """Each article with its text from the model and its first page from the PDF's level-2 bookmarks."""
+    pages = [entry.page for entry in contents(pdf) if entry.level == 2]
+    articles = [(section.title, article) for section in issue.sections for article in section.articles]
+    if len(pages) != len(articles):
+        raise ArchiveError(f"{pdf.name} has {len(pages)} article bookmarks for {len(articles)} articles")
+    return [
+        ArticleEntry(section, article.title, page, article_text(article))
+        for (section, article), page in zip(articles, pages, strict=True)
+    ]
+
+
+def _refuse_identical(catalog: Catalog, issue: Issue, manifest: Manifest) -> None:
+    """A revision must differ from the current one in some edition; identical sources give identical PDFs."""
+    current = catalog.revisions(issue.number)[-1]
+    recorded = {f.path: f.sha256 for f in catalog.files(current.number, current.revision)}
+    pdfs = [edition["file"] for edition in manifest.editions.values()]
+    new = {f.path: f.sha256 for f in manifest.files}
+    if all(recorded.get(name) == new[name] for name in pdfs):
+        raise ArchiveError(
+            f"--revise: the editions are identical to {current.folder}; nothing to revise (change the issue first)"
+        )
+
+
+def _store(
+    catalog: Catalog, root: Path, staging: Path, manifest: Manifest, entries: list[ArticleEntry], issue: Issue
+) -> Revision:
+    """Record the revision and move its folder into place: both or neither."""
+    revision = Revision(
+        manifest.number,
+        manifest.revision,
+        issue.date,
+        manifest.title,
+        manifest.publisher,
+        manifest.editions["archive"]["pages"],
+        manifest.archived,
+        sha256_file(staging / MANIFEST_NAME),
+    )
+    target = root / revision.folder
+    files = [ArchivedFile(f.path, f.sha256, f.size) for f in manifest.files]
+    staging.chmod(0o755)
+    moved = False
+    try:
+        with catalog.transaction():
+            again, _ = placement(catalog, issue, revise=manifest.revision > 1)  # now holding the write lock
+            if again != manifest.revision:
+                raise ArchiveError(f"another run archived issue {issue.number} meanwhile; nothing was archived")
+            catalog.record(revision, files, entries, issue.title)
+            try:
+                target.parent.mkdir(exist_ok=True)
+                os.rename(staging, target)
+            except OSError as err:
+                raise ArchiveError(
+                    f"cannot move the revision to {target}: {err.strerror}; nothing was archived"
+                ) from err
+            moved = True
+    except BaseException:
+        if moved:  # the commit failed after the move: put the folder back, to be removed with the staging
+            os.rename(target, staging)
+        raise
+    return revision

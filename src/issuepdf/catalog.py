@@ -1,0 +1,458 @@
+"""The archive's catalog: one SQLite file listing every archived revision, its files and its articles,
+with a full-text index (FTS5) over issue titles, section and article titles and article text.
+
+Korean needs care. SQLite's trigram tokenizer finds substrings of three characters or more only, and
+most Korean nouns have two syllables: `MATCH '가젤'` (and `LIKE '%가젤%'`) on a trigram index find
+nothing. unicode61 alone indexes whole 어절 (`가젤기업을`), so `가젤` would not match either. So the
+catalog indexes runs of Hangul, Han and kana as overlapping bigrams plus the run's last syllable
+(`블록체인` → 블록 록체 체인 인), as Lucene's CJK analyzer does, and turns each query word into the phrase
+of its bigrams: any run of two or more syllables is found through the index, a single one by prefix.
+Other words are indexed whole and matched by prefix (`aio` finds `AIoT`). Query words must all match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from pydantic import BaseModel
+
+from .model import Article
+from .problems import IssuepdfError
+
+CATALOG_NAME = "catalog.sqlite"
+SCHEMA_VERSION = 1
+SNIPPET_WIDTH = 70
+"""Characters of article text shown around the first match."""
+WEIGHTS = (0.2, 2.0, 10.0, 1.0)
+"""bm25 weights of the columns issue_title, section, title, text: a word in an article's title ranks first.
+The issue title (`주간 중국 창업`) is the same in every issue, so its words match everywhere and count little."""
+
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+_PIECE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+"""A run of CJK characters, or of other letters and digits: the pieces the index is made of."""
+_IS_CJK = re.compile(rf"[{_CJK}]")
+_TAG = re.compile(r"<[^>]*>")
+_markdown = MarkdownIt("commonmark", {"html": False})
+_NOT_TEXT = frozenset(
+    {"id", "marker", "style", "start", "level", "photo", "chart", "placeholder", "width", "numbered_as"}
+    | {"align", "widths", "groups", "labeled", "colspan", "rowspan", "head", "number", "published"}
+)
+"""Fields of blocks and articles that hold settings or file names, not words a reader sees."""
+
+SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema', '{SCHEMA_VERSION}');
+CREATE TABLE revisions (
+    number INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    title TEXT NOT NULL,
+    publisher TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    archived TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    PRIMARY KEY (number, revision)
+);
+CREATE TABLE files (
+    number INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (number, revision, path),
+    FOREIGN KEY (number, revision) REFERENCES revisions (number, revision)
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    number INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    title TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    FOREIGN KEY (number, revision) REFERENCES revisions (number, revision)
+);
+CREATE INDEX articles_by_revision ON articles (number, revision, position);
+CREATE VIRTUAL TABLE article_search USING fts5(
+    issue_title, section, title, text, content = '', tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+"""The search index holds only the current revision of each issue; its rowid is the article's id.
+
+It is contentless (the bigrams are not stored twice, which halves the catalog), so a row is removed
+by the FTS5 'delete' command with the values it was indexed with, made again from `articles`.
+"""
+
+
+class CatalogError(IssuepdfError):
+    """The catalog is missing, unreadable, or this Python's SQLite lacks FTS5."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One archived revision of an issue, as the catalog records it."""
+
+    number: int
+    revision: int
+    date: dt.date
+    title: str
+    publisher: str
+    pages: int
+    archived: str
+    """When it was archived (UTC, ISO 8601)."""
+    manifest_sha256: str
+
+    @property
+    def folder(self) -> str:
+        """Its folder, relative to the archive root."""
+        return f"{self.number}/r{self.revision}"
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    """A file of a revision, by its path in the revision's folder."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ArticleEntry:
+    """An article as the catalog keeps it: where it stands, where it starts, and its plain text."""
+
+    section: str
+    title: str
+    page: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One article found by a search."""
+
+    number: int
+    date: dt.date
+    revision: int
+    section: str
+    title: str
+    page: int
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """The best hits of a search, and how many articles matched in all."""
+
+    hits: list[Hit]
+    total: int
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    """NFKC, so decomposed Hangul (from macOS) and full-width letters match what editors type."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown inline text as readers see it: `**굵게**` → `굵게`, `[글](url)` → `글`."""
+    return unescape(_TAG.sub("", _markdown.renderInline(markdown))).strip()
+
+
+def article_text(article: Article) -> str:
+    """Every word of an article a reader sees besides its title: tag, source, body blocks, captions, cells."""
+    parts: list[str] = []
+
+    def walk(value: Any, key: str | None = None) -> None:
+        if key in _NOT_TEXT:
+            return
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name), name)
+        elif isinstance(value, str):
+            if value.strip():
+                parts.append(plain_text(value))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            parts.append(str(value))  # a table cell
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    for name in ("tag", "source", "outlet", "credit", "body"):
+        walk(getattr(article, name), name)
+    return "\n".join(part for part in parts if part)
+
+
+def _grams(piece: str) -> list[str]:
+    """A CJK run as overlapping bigrams and its last character: every character starts one token."""
+    return [piece[i : i + 2] for i in range(len(piece) - 1)] + [piece[-1]]
+
+
+def index_text(text: str) -> str:
+    """Text as the search index stores it: CJK runs as bigrams, other words whole."""
+    tokens: list[str] = []
+    for piece in _PIECE.findall(normalize(text)):
+        tokens += _grams(piece) if _IS_CJK.match(piece) else [piece]
+    return " ".join(tokens)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query, normalized; words without a letter or digit are dropped."""
+    return [term for term in normalize(query).casefold().split() if _PIECE.search(term)]
+
+
+def match_expression(query: str) -> str:
+    """An FTS5 query finding articles that contain every word of `query`, also inside longer words."""
+    phrases = []
+    for term in query_terms(query):
+        pieces = _PIECE.findall(term)
+        tokens: list[str] = []
+        prefix = False
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            if _IS_CJK.match(piece):
+                grams = _grams(piece)
+                if last and len(piece) > 1:
+                    grams = grams[:-1]  # the word may go on in the text: its last syllable's token differs
+                prefix = last and len(piece) == 1
+                tokens += grams
+            else:
+                tokens.append(piece)
+                prefix = last
+        phrases.append(f'"{" ".join(tokens)}"' + ("*" if prefix else ""))
+    if not phrases:
+        raise CatalogError(f"nothing to search for in {query!r}: give a word")
+    return " ".join(phrases)
+
+
+def snippet(text: str, terms: list[str], width: int = SNIPPET_WIDTH) -> str:
+    """The stretch of text around the first place a query word occurs, on one line."""
+    flat = " ".join(normalize(text).split())
+    folded = flat.casefold()
+    places = [folded.find(term) for term in terms if term in folded]
+    if not places:
+        return flat[:width] + ("…" if len(flat) > width else "")
+    start = max(0, min(places) - width // 3)
+    space = flat.find(" ", start, min(places))
+    start = space + 1 if start and space != -1 else start  # begin at a word
+    end = min(len(flat), start + width)
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
+
+
+# --- the database -----------------------------------------------------------------------------
+
+
+def require_fts5() -> None:
+    """Fail clearly when this Python's SQLite was built without FTS5 (the search index needs it)."""
+    with sqlite3.connect(":memory:") as probe:
+        try:
+            probe.execute("CREATE VIRTUAL TABLE probe USING fts5(text, tokenize = 'unicode61')")
+        except sqlite3.OperationalError as err:
+            raise CatalogError(
+                f"this Python's SQLite {sqlite3.sqlite_version} has no FTS5 ({err}); "
+                "use a Python built with a standard SQLite (Debian's, python.org's and uv's have it)"
+            ) from err
+    probe.close()
+
+
+class Catalog:
+    """The catalog of one archive root. Use `open_catalog`, and `transaction()` for every change."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.db = connection
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction, taken at once so two archiving runs never interleave."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # reading
+
+    def revisions(self, number: int | None = None) -> list[Revision]:
+        """Every revision (of one issue, when given), by number, then revision."""
+        where, args = ("WHERE number = ?", (number,)) if number is not None else ("", ())
+        rows = self.db.execute(f"SELECT * FROM revisions {where} ORDER BY number, revision", args)
+        return [_revision(row) for row in rows]
+
+    def current(self) -> list[Revision]:
+        """The latest revision of every issue, newest issue first."""
+        rows = self.db.execute(
+            "SELECT * FROM revisions r WHERE revision = (SELECT MAX(revision) FROM revisions WHERE number = r.number)"
+            " ORDER BY number DESC"
+        )
+        return [_revision(row) for row in rows]
+
+    def neighbours(self, number: int) -> tuple[Revision | None, Revision | None]:
+        """The latest revisions of the archived issues just below and just above `number`."""
+        below = self.db.execute("SELECT MAX(number) FROM revisions WHERE number < ?", (number,)).fetchone()[0]
+        above = self.db.execute("SELECT MIN(number) FROM revisions WHERE number > ?", (number,)).fetchone()[0]
+        return (
+            self.revisions(below)[-1] if below is not None else None,
+            self.revisions(above)[-1] if above is not None else None,
+        )
+
+    def files(self, number: int, revision: int) -> list[ArchivedFile]:
+        rows = self.db.execute(
+            "SELECT path, sha256, size FROM files WHERE number = ? AND revision = ? ORDER BY path", (number, revision)
+        )
+        return [ArchivedFile(*row) for row in rows]
+
+    def articles(self, number: int, revision: int) -> list[ArticleEntry]:
+        rows = self.db.execute(
+            "SELECT section, title, page, text FROM articles WHERE number = ? AND revision = ? ORDER BY position",
+            (number, revision),
+        )
+        return [ArticleEntry(*row) for row in rows]
+
+    def search(self, query: str, limit: int = 20) -> Found:
+        """The best `limit` articles containing every word of `query`, in the current revisions."""
+        expression = match_expression(query)
+        terms = query_terms(query)
+        weights = ", ".join(map(str, WEIGHTS))
+        try:
+            total = self.db.execute(
+                "SELECT count(*) FROM article_search WHERE article_search MATCH ?", (expression,)
+            ).fetchone()[0]
+            rows = self.db.execute(
+                "SELECT a.number, r.date, a.revision, a.section, a.title, a.page, a.text"
+                " FROM article_search JOIN articles a ON a.id = article_search.rowid"
+                " JOIN revisions r ON r.number = a.number AND r.revision = a.revision"
+                f" WHERE article_search MATCH ? ORDER BY bm25(article_search, {weights}), a.number DESC, a.position"
+                " LIMIT ?",
+                (expression, limit),
+            ).fetchall()
+        except sqlite3.OperationalError as err:
+            raise CatalogError(f"cannot search for {query!r}: {err}") from err
+        hits = [
+            Hit(number, dt.date.fromisoformat(date), revision, section, title, page, snippet(text, terms))
+            for number, date, revision, section, title, page, text in rows
+        ]
+        return Found(hits, total)
+
+    def problems(self) -> list[str]:
+        """What SQLite's own checks find wrong with the database and its search index."""
+        found = [row[0] for row in self.db.execute("PRAGMA integrity_check") if row[0] != "ok"]
+        try:
+            self.db.execute("INSERT INTO article_search(article_search) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as err:
+            found.append(f"search index: {err}")
+        return found
+
+    # writing
+
+    def record(
+        self, revision: Revision, files: list[ArchivedFile], articles: list[ArticleEntry], issue_title: str
+    ) -> None:
+        """Add a revision with its files and articles; it replaces older revisions in the search index.
+
+        Call inside `transaction()`.
+        """
+        self.db.execute(
+            "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                revision.number,
+                revision.revision,
+                revision.date.isoformat(),
+                revision.title,
+                revision.publisher,
+                revision.pages,
+                revision.archived,
+                revision.manifest_sha256,
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            [(revision.number, revision.revision, f.path, f.sha256, f.size) for f in files],
+        )
+        self._unindex(revision.number, revision.revision)
+        for position, article in enumerate(articles, start=1):
+            cursor = self.db.execute(
+                "INSERT INTO articles (number, revision, position, section, title, page, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    revision.number,
+                    revision.revision,
+                    position,
+                    article.section,
+                    article.title,
+                    article.page,
+                    article.text,
+                ),
+            )
+            self.db.execute(
+                "INSERT INTO article_search (rowid, issue_title, section, title, text) VALUES (?, ?, ?, ?, ?)",
+                (cursor.lastrowid, *_indexed(issue_title, article)),
+            )
+
+    def _unindex(self, number: int, below: int) -> None:
+        """Take the articles of the revision before `below` out of the search index (earlier ones are out)."""
+        rows = self.db.execute(
+            "SELECT a.id, r.title, a.section, a.title, a.page, a.text FROM articles a"
+            " JOIN revisions r ON r.number = a.number AND r.revision = a.revision"
+            " WHERE a.number = ?1"
+            " AND a.revision = (SELECT MAX(revision) FROM revisions WHERE number = ?1 AND revision < ?2)",
+            (number, below),
+        ).fetchall()
+        for rowid, issue_title, section, title, page, text in rows:
+            self.db.execute(
+                "INSERT INTO article_search (article_search, rowid, issue_title, section, title, text)"
+                " VALUES ('delete', ?, ?, ?, ?, ?)",
+                (rowid, *_indexed(issue_title, ArticleEntry(section, title, page, text))),
+            )
+
+
+def _indexed(issue_title: str, article: ArticleEntry) -> tuple[str, str, str, str]:
+    """The values of an article's row in the search index."""
+    return index_text(issue_title), index_text(article.section), index_text(article.title), index_text(article.text)
+
+
+def _revision(row: tuple[Any, ...]) -> Revision:
+    number, revision, date, title, publisher, pages, archived, manifest_sha256 = row
+    return Revision(number, revision, dt.date.fromisoformat(date), title, publisher, pages, archived, manifest_sha256)
+
+
+def open_catalog(root: Path, create: bool = False) -> Catalog:
+    """The catalog of the archive at `root`; with `create`, a new empty one if there is none."""
+    path = root / CATALOG_NAME
+    if not path.is_file() and not create:
+        raise CatalogError(
+            f"no archive at {root} (no {CATALOG_NAME}): archive an issue first, or give --root or ISSUEPDF_ARCHIVE"
+        )
+    require_fts5()
+    fresh = not path.is_file()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit: see Catalog.transaction
+        db.execute("PRAGMA foreign_keys = ON")
+        if fresh:
+            db.executescript(f"BEGIN; {SCHEMA} COMMIT;")
+        schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except (sqlite3.DatabaseError, OSError) as err:
+        raise CatalogError(f"cannot open the catalog {path}: {err}") from err
+    if schema is None or int(schema[0]) != SCHEMA_VERSION:
+        db.close()
+        raise CatalogError(f"{path} has catalog schema {schema and schema[0]}; this issuepdf reads {SCHEMA_VERSION}")
+    return Catalog(db, path)

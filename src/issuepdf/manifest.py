@@ -1,0 +1,112 @@
+"""The manifest of an archived revision: what it holds, so it can be checked without issuepdf's help.
+
+`manifest.json` lies beside the files it lists: sha256 and size of each, the page count of each
+edition, the contents with the page each article starts on, and the versions of everything that
+shaped the PDFs (issuepdf, WeasyPrint, Plotly, Kaleido, the fonts). With the sources embedded in
+the archive edition, a revision folder is a complete record on its own; the catalog repeats the
+hashes, so a file changed together with its manifest is still caught.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .fonts import font_files
+from .problems import IssuepdfError
+
+MANIFEST_NAME = "manifest.json"
+COVER_NAME = "cover.png"
+"""Page 1 of the screen edition, small, for the archive page."""
+MANIFEST_FORMAT = 1
+LIBRARIES = ("weasyprint", "plotly", "kaleido", "pydantic")
+
+
+class ManifestError(IssuepdfError):
+    """A manifest cannot be read."""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    section: str
+    title: str
+    page: int
+
+
+@dataclass
+class Manifest:
+    """Everything recorded about one revision of an issue."""
+
+    number: int
+    date: str
+    title: str
+    publisher: str
+    revision: int
+    archived: str
+    editions: dict[str, dict[str, Any]]
+    """Edition → its file, page count and PDF variant."""
+    files: list[FileRecord]
+    versions: dict[str, str]
+    contents: list[ContentsEntry] = field(default_factory=list)
+    format: int = MANIFEST_FORMAT
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_bytes())
+            data["files"] = [FileRecord(**item) for item in data["files"]]
+            data["contents"] = [ContentsEntry(**item) for item in data.get("contents", [])]
+            return cls(**data)
+        except (OSError, ValueError, TypeError, KeyError) as err:
+            raise ManifestError(f"cannot read {path}: {err}") from err
+
+
+def sha256_file(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def record_files(folder: Path) -> list[FileRecord]:
+    """Hash every file in `folder` (not below it) except the manifest, sorted by name."""
+    return [
+        FileRecord(path.name, sha256_file(path), path.stat().st_size)
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.name != MANIFEST_NAME
+    ]
+
+
+def fonts_sha256(fonts_dir: Path) -> str:
+    """A hash of the font files' names and bytes, and of fonts.conf: the same fonts give the same hash."""
+    digest = hashlib.sha256()
+    for path in [*font_files(fonts_dir), fonts_dir / "fonts.conf"]:
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return digest.hexdigest()
+
+
+def versions(fonts_dir: Path) -> dict[str, str]:
+    """The versions of issuepdf, the libraries that shape a PDF, and the fonts."""
+    found = {"issuepdf": __version__}
+    for name in LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    found["fonts"] = f"sha256:{fonts_sha256(fonts_dir)}"
+    return found

@@ -1,0 +1,190 @@
+"""`issuepdf new`: start the next issue from the latest one, taking its structure and none of its text.
+
+The new folder `issues/<number + 1>/` gets the date a week later, the old issue's settings (title,
+publisher, teaser, email, …), its sections, its layout overrides, and one skeleton per old article
+with the keys that article used (a tag, a source, an outlet). Every value an editor must write is a
+placeholder starting with `TODO`. The skeleton passes `issuepdf check`, so it can be built and
+previewed while it is filled in; `issuepdf archive` refuses an issue that still has a placeholder and
+names each one by file, line and key, so an unfinished issue never enters the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .loader import KeyPath, load_issue
+from .model import Article, Issue, Section
+from .paths import project_root
+from .problems import InvalidIssue, IssuepdfError, Problems
+from .validate import check
+
+ISSUE_INTERVAL = dt.timedelta(days=7)
+PLACEHOLDER = "TODO"
+_PLACEHOLDER = re.compile(rf"^\s*{PLACEHOLDER}\b")
+ARTICLE_KEYS = {"tag": "분류", "source": "출처", "outlet": "매체", "credit": "출처"}
+"""Keys an article skeleton keeps when the old article had them, with the placeholder's hint."""
+
+
+class NewIssueError(IssuepdfError):
+    """The next issue cannot be started (no previous issue, or its folder exists)."""
+
+
+class Unfilled(InvalidIssue):
+    """The issue still has placeholders from `issuepdf new`."""
+
+    def __init__(self, problems: Problems) -> None:
+        super().__init__(problems)
+        self.args = (f"{len(problems)} placeholder(s) from `issuepdf new` still to fill in; nothing was archived",)
+
+
+@dataclass(frozen=True)
+class Started:
+    """What `new_issue` wrote."""
+
+    folder: Path
+    issue: Issue
+    """The issue it was started from."""
+    number: int
+    date: dt.date
+    articles: int
+    layouts: bool
+    """Whether the old issue's layout overrides were copied."""
+
+    def lines(self) -> list[str]:
+        sections = len(self.issue.sections)
+        lines = [
+            f"wrote {self.folder / 'issue.yaml'}: issue {self.number} of {self.date}, from issue {self.issue.number}: "
+            f"{sections} section(s), {self.articles} article skeleton(s)",
+        ]
+        if self.layouts:
+            lines.append(f"copied {self.folder / 'layouts'} (the issue's layout overrides)")
+        lines.append(f"replace every {PLACEHOLDER} value; `issuepdf archive` refuses an issue that still has one")
+        return lines
+
+
+def latest_issue(issues_dir: Path) -> Path:
+    """The folder `issues/<number>/` with the highest number."""
+    numbered = [
+        folder
+        for folder in (issues_dir.iterdir() if issues_dir.is_dir() else [])
+        if folder.name.isdigit() and (folder / "issue.yaml").is_file()
+    ]
+    if not numbered:
+        raise NewIssueError(f"no issue folders ({issues_dir}/<number>/issue.yaml) found: give --from ISSUE_DIR")
+    return max(numbered, key=lambda folder: int(folder.name))
+
+
+def new_issue(source: Path | None = None, issues_dir: Path = Path("issues")) -> Started:
+    """Write the skeleton of the issue after `source` (default: the latest in `issues_dir`) beside it."""
+    source = (source or latest_issue(issues_dir)).resolve()
+    problems = Problems()
+    checked = check(source, project_root(source) / "fonts", problems)
+    if checked is None:
+        raise InvalidIssue(problems)
+    old = checked.issue
+    number, date = old.number + 1, old.date + ISSUE_INTERVAL
+    target = source.parent / str(number)
+    if target.exists():
+        raise NewIssueError(f"{target} already exists; nothing was written (remove it or edit it)")
+    text = skeleton(old, _settings(source / "issue.yaml"), number, date)
+    layouts = (source / "layouts").is_dir()
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".new-{number}-", dir=source.parent))
+    except OSError as err:
+        raise NewIssueError(f"cannot write in {source.parent}: {err.strerror}") from err
+    try:
+        (staging / "issue.yaml").write_text(text, encoding="utf-8")
+        if layouts:
+            shutil.copytree(source / "layouts", staging / "layouts")
+        staging.chmod(0o755)
+        os.rename(staging, target)  # the folder appears whole or not at all
+    except OSError as err:
+        raise NewIssueError(f"cannot create {target}: {err.strerror}; nothing was written") from err
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    articles = sum(len(section.articles) for section in old.sections)
+    return Started(target, old, number, date, articles, layouts)
+
+
+def _settings(issue_yaml: Path) -> dict[str, Any]:
+    """The top-level keys of the old issue.yaml as written (title, publisher, email, …)."""
+    data = yaml.safe_load(issue_yaml.read_text(encoding="utf-8"))
+    return dict(data) if isinstance(data, dict) else {}
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def skeleton(old: Issue, settings: dict[str, Any], number: int, date: dt.date) -> str:
+    """issue.yaml of the next issue: the old settings and sections, one placeholder article per old article."""
+    top = {key: value for key, value in settings.items() if key != "sections"}
+    top.update(number=number, date=date)
+    header = [
+        f"# {old.title} 제 {number} 호 ({date}), started with `issuepdf new` from issue {old.number}.",
+        f"# Replace every {PLACEHOLDER} value: `issuepdf archive` refuses an issue that still has one.",
+        "# An article may move to a file of its own: `- include: articles/NAME.yaml`.",
+    ]
+    body = yaml.safe_dump(top, allow_unicode=True, sort_keys=False, width=1000).splitlines()
+    lines = [*header, *body, "sections:"]
+    for section in old.sections:
+        lines += _section(section)
+    return "\n".join(lines) + "\n"
+
+
+def _section(section: Section) -> list[str]:
+    lines = [f"  - title: {_quoted(section.title)}", f"    kind: {section.kind}"]
+    if section.running_title is not None:
+        lines.append(f"    running_title: {_quoted(section.running_title)}")
+    if section.numbered is not None:
+        lines.append(f"    numbered: {'true' if section.numbered else 'false'}")
+    if section.id is not None:
+        lines.append(f"    id: {_quoted(section.id)}")
+    lines.append("    articles:")
+    for article in section.articles:
+        lines += _article(article)
+    return lines
+
+
+def _article(article: Article) -> list[str]:
+    lines = [f"      - title: {_quoted(f'{PLACEHOLDER} 제목')}"]
+    for key, hint in ARTICLE_KEYS.items():
+        if getattr(article, key) is not None:
+            lines.append(f"        {key}: {_quoted(f'{PLACEHOLDER} {hint}')}")
+    if article.published is not None:
+        lines.append("        # published: YYYY-MM-DD (the outlet's date)")
+    lines += ["        body:", f"          - {_quoted(f'{PLACEHOLDER} 본문')}"]
+    return lines
+
+
+def unfilled(issue_dir: Path) -> Problems:
+    """Every value of the issue that is still a `TODO` placeholder, with its file, line and key."""
+    problems = Problems()
+    loaded = load_issue(issue_dir, Problems())  # errors in the issue are the validator's to report
+    if loaded is None:
+        return problems
+
+    def walk(value: Any, keypath: KeyPath) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*keypath, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*keypath, index))
+        elif isinstance(value, str) and _PLACEHOLDER.match(value):
+            where = ".".join(str(part) for part in keypath)
+            problems.add(loaded.position(keypath), where, f"fill in: still the placeholder {value.strip()!r}")
+
+    walk(loaded.data, ())
+    return problems
