@@ -29,9 +29,12 @@ def _setup_logging(verbose: int) -> None:
     handler = RichHandler(console=err_console, show_time=False, show_path=False, markup=False)
     handler.setLevel(level)
     logger = logging.getLogger("issuepdf")
-    logger.addHandler(handler)
     logger.setLevel(level)
-    logging.getLogger("weasyprint").addHandler(handler)
+    for name in ("issuepdf", "weasyprint"):  # replace, not add: main() may run many times in one process
+        target = logging.getLogger(name)
+        for old in [h for h in target.handlers if isinstance(h, RichHandler)]:
+            target.removeHandler(old)
+        target.addHandler(handler)
 
 
 def _fail(err: IssuepdfError) -> None:
