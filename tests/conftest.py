@@ -45,21 +45,24 @@ def pytest_configure(config: pytest.Config) -> None:
 MakeIssue = Callable[..., Path]
 
 
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write {relative path: text (dedented) or bytes} under `root`."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def make_issue(tmp_path: Path) -> MakeIssue:
     """Write an issue folder from {relative path: text or bytes}; issue.yaml defaults to MINIMAL."""
 
     def make(files: dict[str, str | bytes] | None = None, name: str = "260") -> Path:
-        root = tmp_path / name
-        contents: dict[str, str | bytes] = {"issue.yaml": MINIMAL, **(files or {})}
-        for relative, content in contents.items():
-            path = root / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(textwrap.dedent(content), encoding="utf-8")
-        return root
+        return write_files(tmp_path / name, {"issue.yaml": MINIMAL, **(files or {})})
 
     return make
 

@@ -15,6 +15,8 @@ from PIL import Image, ImageChops
 
 from issuepdf.paths import SOURCE_ROOT
 
+from .conftest import write_files
+
 
 def make_project(root: Path, settings: str = "", issues: dict[str, dict[str, str | bytes]] | None = None) -> Path:
     """A project folder with `issuepdf.yaml` (when given) and issues {name: {relative path: content}}."""
@@ -25,13 +27,7 @@ def make_project(root: Path, settings: str = "", issues: dict[str, dict[str, str
     if settings:
         (root / "issuepdf.yaml").write_text(textwrap.dedent(settings), encoding="utf-8")
     for issue, files in (issues or {}).items():
-        for relative, content in files.items():
-            path = root / "issues" / issue / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(textwrap.dedent(content), encoding="utf-8")
+        write_files(root / "issues" / issue, files)
     return root
 
 

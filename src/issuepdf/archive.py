@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive_page import write_page
-from .build import build
+from .build import build, check_issue
 from .catalog import ArchivedFile, ArticleEntry, Catalog, Revision, article_text, open_catalog
 from .editions import PLANS, Edition
 from .mail import contents, megabytes
@@ -39,8 +39,7 @@ from .newissue import Unfilled, unfilled
 from .output import write_atomic
 from .paths import project_root
 from .preview import render_pages
-from .problems import InvalidIssue, IssuepdfError, Problems
-from .validate import check
+from .problems import IssuepdfError
 
 logger = logging.getLogger("issuepdf")
 
@@ -78,7 +77,7 @@ class Archived:
 def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived:
     """Build the issue's editions and store them as its next revision under `root`; on any refusal, change nothing."""
     issue_dir = issue_dir.resolve()
-    issue = _validated(issue_dir)
+    issue = check_issue(issue_dir, "archive", log_warnings=False).issue
     placeholders = unfilled(issue_dir)
     if placeholders:
         raise Unfilled(placeholders)
@@ -101,15 +100,6 @@ def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived
         catalog.close()
     files = [ArchivedFile(f.path, f.sha256, f.size) for f in manifest.files]
     return Archived(revision, root / revision.folder, files, len(entries), page, warnings)
-
-
-def _validated(issue_dir: Path) -> Issue:
-    """The issue's model; its warnings are logged by the builds that follow."""
-    problems = Problems()
-    checked = check(issue_dir, project_root(issue_dir) / "fonts", problems, "archive")
-    if checked is None:
-        raise InvalidIssue(problems)
-    return checked.issue
 
 
 def placement(catalog: Catalog, issue: Issue, revise: bool) -> tuple[int, list[str]]:

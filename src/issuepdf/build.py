@@ -70,12 +70,13 @@ def default_output(issue_dir: Path, number: int, edition: Edition = "screen") ->
     return issue_dir / "out" / PLANS[edition].file_name(number)
 
 
-def check_issue(issue_dir: Path, edition: Edition = "screen") -> Checked:
-    """Load and validate; raises InvalidIssue listing every error. Warnings are logged."""
+def check_issue(issue_dir: Path, edition: Edition = "screen", log_warnings: bool = True) -> Checked:
+    """Load and validate; raises InvalidIssue listing every error. Warnings are logged unless a
+    build that follows will log them itself."""
     project = project_root(issue_dir)
     problems = Problems()
     checked = check(issue_dir, project / "fonts", problems, edition)
-    for warning in problems.warnings:
+    for warning in problems.warnings if log_warnings else []:
         logger.warning("%s", warning)
     if checked is None:
         raise InvalidIssue(problems)

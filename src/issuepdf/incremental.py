@@ -78,12 +78,18 @@ class Session:
             fonts_fingerprint(project / "fonts"),
             repr(sorted(options.items())),
         )
-        parts = single_articles(document)
-        renderer = _Renderer(issue_dir, roots, {**self._shared_options(), **options})
+        job = _Job(
+            document,
+            single_articles(document),
+            _Renderer(issue_dir, roots, {**self._shared_options(), **options}),
+            issue_dir,
+            project,
+            plan,
+        )
         if context != self.context or self.base is None or not self.splittable:
             self.context = context
-            return self._full(html, document, parts, renderer, issue_dir, project, plan)
-        return self._incremental(document, parts, renderer, issue_dir, project, plan)
+            return self._full(html, job)
+        return self._incremental(job)
 
     def _shared_options(self) -> dict[str, Any]:
         if not self.options:
@@ -92,17 +98,9 @@ class Session:
             self.options = {"font_config": FontConfiguration(), "cache": {}}
         return self.options
 
-    def _full(
-        self,
-        html: str,
-        document: Document,
-        parts: list[Part],
-        renderer: _Renderer,
-        issue_dir: Path,
-        project: Path,
-        plan: EditionPlan,
-    ) -> weasyprint.Document:
-        laid_out = renderer.render(html)
+    def _full(self, html: str, job: _Job) -> weasyprint.Document:
+        parts = job.parts
+        laid_out = job.renderer.render(html)
         self.base, self.parts, self.front = laid_out, {}, {}
         self.typeset_parts = len(parts)
         starts = _part_starts(laid_out.pages, parts)
@@ -113,46 +111,32 @@ class Session:
         self.front_pages = starts[0]
         ends = [*starts[1:], len(laid_out.pages)]
         for part, start, end in zip(parts, starts, ends, strict=True):
-            self.parts[self._part_key(document, part, start + 1, issue_dir, project, plan)] = laid_out.pages[start:end]
+            self.parts[_digest(job.html(part), str(start + 1))] = laid_out.pages[start:end]
         numbers = {part.articles[0].id: start + 1 for part, start in zip(parts, starts, strict=True)}
-        front_html = render_html(document, issue_dir, project, plan, parts=[], page_numbers=numbers)
+        front_html = job.front_html(numbers)
         self.front[_digest(front_html)] = laid_out.pages[: starts[0]]
         return laid_out
 
-    def _part_key(
-        self, document: Document, part: Part, first_page: int, issue_dir: Path, project: Path, plan: EditionPlan
-    ) -> str:
-        part_html = render_html(document, issue_dir, project, plan, parts=[part], front=False)
-        return _digest(part_html, str(first_page))
-
-    def _incremental(
-        self,
-        document: Document,
-        parts: list[Part],
-        renderer: _Renderer,
-        issue_dir: Path,
-        project: Path,
-        plan: EditionPlan,
-    ) -> weasyprint.Document:
+    def _incremental(self, job: _Job) -> weasyprint.Document:
         for _attempt in range(2):
             pages: list[Page] = []
             kept: dict[str, list[Page]] = {}
             numbers: dict[str, int] = {}
             self.typeset_parts = 0
             first_page = self.front_pages + 1
-            for part in parts:
-                part_html = render_html(document, issue_dir, project, plan, parts=[part], front=False)
+            for part in job.parts:
+                part_html = job.html(part)
                 key = _digest(part_html, str(first_page))
                 part_pages = self.parts.get(key)
                 if part_pages is None:
-                    part_pages = renderer.render(part_html, first_page).pages
+                    part_pages = job.renderer.render(part_html, first_page).pages
                     self.typeset_parts += 1
                 kept[key] = part_pages
                 numbers[part.articles[0].id] = first_page
                 pages += part_pages
                 first_page += len(part_pages)
-            front_html = render_html(document, issue_dir, project, plan, parts=[], page_numbers=numbers)
-            front = self.front.get(_digest(front_html)) or renderer.render(front_html).pages
+            front_html = job.front_html(numbers)
+            front = self.front.get(_digest(front_html)) or job.renderer.render(front_html).pages
             if len(front) == self.front_pages:
                 break
             self.front_pages = len(front)  # the contents grew or shrank: every page number moves
@@ -186,6 +170,26 @@ def _stylesheet_texts(html: str) -> str:
 def _hrefs(html: str) -> list[str]:
     head = html.split("<body", 1)[0]
     return [chunk.split('"', 1)[0] for chunk in head.split('<link rel="stylesheet" href="')[1:]]
+
+
+@dataclass
+class _Job:
+    """One build's inputs: the document, its parts and how to render them."""
+
+    document: Document
+    parts: list[Part]
+    renderer: _Renderer
+    issue_dir: Path
+    project: Path
+    plan: EditionPlan
+
+    def html(self, part: Part) -> str:
+        """One part alone, as its own HTML document."""
+        return render_html(self.document, self.issue_dir, self.project, self.plan, parts=[part], front=False)
+
+    def front_html(self, numbers: dict[str, int]) -> str:
+        """The cover and contents alone, with the page each article starts on."""
+        return render_html(self.document, self.issue_dir, self.project, self.plan, parts=[], page_numbers=numbers)
 
 
 @dataclass

@@ -30,14 +30,12 @@ from urllib.parse import quote, urljoin
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
 
-from .build import build
+from .build import build, check_issue
 from .editions import PLANS
 from .model import Issue, Photo
 from .output import write_atomic
-from .paths import project_root
-from .problems import InvalidIssue, IssuepdfError, Problems
+from .problems import IssuepdfError
 from .settings import EmailSettings, email_settings, fill_template
-from .validate import check
 
 logger = logging.getLogger("issuepdf")
 
@@ -141,7 +139,7 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
     Over the budget, raise OverBudget and leave any earlier PDF and draft untouched.
     """
     issue_dir = issue_dir.resolve()
-    issue = _validated(issue_dir)
+    issue = check_issue(issue_dir, "email", log_warnings=False).issue
     settings = email_settings(issue_dir, issue.email)
     out_dir = (out_dir or issue_dir / "out").resolve()
     target = out_dir / PLANS["email"].file_name(issue.number)
@@ -166,15 +164,6 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
     write_atomic(eml, message.as_bytes(policy=policy.default))  # a file, so LF line ends like mail tools expect
     logger.info("email    %s, %d pages, message %s", megabytes(size), result.pages, megabytes(eml.stat().st_size))
     return Draft(issue, settings, target, eml, message, result.pages, entries, seconds)
-
-
-def _validated(issue_dir: Path) -> Issue:
-    """The issue's model, for its number, date and email settings; the build logs any warnings."""
-    problems = Problems()
-    checked = check(issue_dir, project_root(issue_dir) / "fonts", problems, "email")
-    if checked is None:
-        raise InvalidIssue(problems)
-    return checked.issue
 
 
 # --- reading the PDF --------------------------------------------------------------------------
