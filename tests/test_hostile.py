@@ -121,7 +121,7 @@ def test_oversized_non_utf8_tabs_and_duplicates(make_issue: MakeIssue) -> None:
     latin1 = make_issue({"issue.yaml": MINIMAL.encode("utf-8") + "          - café\n".encode("latin-1")}, name="l1")
     assert problems_of(latin1)[0].endswith("issue.yaml:12:16: not UTF-8: byte 0xe9; save as UTF-8")
     tabs = make_issue({"issue.yaml": MINIMAL.replace("        body:", "\tbody:")}, name="tabs")
-    assert "YAML syntax error: found character '\\t' that cannot start any token" in problems_of(tabs)[0]
+    assert "issue.yaml:9:1: YAML syntax error: found a tab character that violates indentation" in problems_of(tabs)[0]
 
 
 # --- images -----------------------------------------------------------------------------------

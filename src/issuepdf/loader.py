@@ -15,6 +15,8 @@ import yaml
 from .problems import Position, Problems
 
 KeyPath = tuple[str | int, ...]
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it: ten times faster, with the same node positions."""
 MAX_NODES = 200_000
 """More nodes than any bulletin needs; an alias bomb hits this long before it hits memory."""
 
@@ -141,7 +143,7 @@ def load_yaml(path: Path, problems: Problems, max_bytes: int = 2_000_000) -> Loa
         problems.add(Position(path, line, col), "", f"not UTF-8: byte 0x{raw[err.start]:02x}; save as UTF-8")
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         pos = _position(path, mark) if mark else Position(path)

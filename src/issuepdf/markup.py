@@ -50,8 +50,14 @@ def _join_outside_tags(html: str) -> str:
     return "".join(out)
 
 
+_MARKDOWN_SIGNS = re.compile(r"[*_`\[\]<>&!\\~]|https?:|www\.|\w@\w|  $", re.MULTILINE)
+"""Characters and patterns Markdown or linkify could act on; text without any is plain text."""
+
+
 def inline(text: str, breaking: LineBreaking) -> Markup:
     """Markdown inline formatting to HTML; raw HTML in the text is shown, never interpreted."""
+    if not _MARKDOWN_SIGNS.search(text):  # most paragraphs: skip the parser, same output
+        return plain(text.strip(), breaking)
     html = _markdown.renderInline(text).strip()
     return Markup(_join_outside_tags(html) if breaking == "word" else html)
 

@@ -6,6 +6,7 @@ the network and every other path, so content cannot pull in anything else.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import mimetypes
 import uuid
@@ -65,7 +66,11 @@ def typeset(
     if first_page is not None:
         stylesheets.append(weasyprint.CSS(string=f"@page :first {{ counter-reset: page {first_page} }}"))
     source = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher(roots))
-    return source.render(stylesheets=stylesheets, **options)
+    gc.freeze()  # what we loaded before stays alive: keep the collector from rescanning it during layout
+    try:
+        return source.render(stylesheets=stylesheets, **options)
+    finally:
+        gc.unfreeze()
 
 
 def pdf_bytes(document: weasyprint.Document, options: dict[str, Any]) -> bytes:

@@ -15,6 +15,7 @@ import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -150,12 +151,13 @@ def _walk_strings(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]
 
 def check_glyphs(loaded: Loaded, covered: frozenset[int], problems: Problems) -> None:
     """Report each character no font covers, once per text, at its column where it can tell."""
+    covered_chars = _as_chars(covered)
     for path, text in _walk_strings(loaded.data):
-        seen: set[str] = set()
-        for index, char in enumerate(text):
-            if char in seen or ord(char) in covered or not needs_glyph(char):
-                continue
-            seen.add(char)
+        uncovered = {char for char in set(text) - covered_chars if needs_glyph(char)}  # fast: set arithmetic
+        if not uncovered:
+            continue
+        for char in sorted(uncovered, key=text.index):
+            index = text.index(char)
             spot = loaded.spot(path)
             pos = spot.value if spot else None
             if spot and spot.one_line_start is not None and "\\" not in text and "'" not in text:
@@ -165,6 +167,11 @@ def check_glyphs(loaded: Loaded, covered: frozenset[int], problems: Problems) ->
                 ".".join(map(str, path)),
                 f"character '{char}' (U+{ord(char):04X}) is in no font of fonts/",
             )
+
+
+@cache
+def _as_chars(covered: frozenset[int]) -> frozenset[str]:
+    return frozenset(map(chr, covered))
 
 
 def check_unique_ids(loaded: Loaded, problems: Problems) -> None:
