@@ -9,9 +9,6 @@ can never be committed with the project.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-from email.headerregistry import Address
-from email.utils import getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -68,6 +65,9 @@ def _ascii_template(template: str) -> str:
 
 def _mailbox(value: str) -> str:
     """One address, with or without a display name: `KIC 중국 <news@kic.example>`."""
+    from email.headerregistry import Address  # imported here: a plain build never needs mail code
+    from email.utils import getaddresses
+
     pairs = getaddresses([value])
     if len(pairs) != 1 or "@" not in pairs[0][1] or not pairs[0][1].isascii():
         raise ValueError(f"not one email address: {value!r} (write e.g. 'KIC 중국 <news@example.org>')")
@@ -150,6 +150,8 @@ class SmtpSettings(SettingsModel):
         """Whether the server is this machine, where an unencrypted login exposes nothing."""
         if self.host == "localhost":
             return True
+        import ipaddress
+
         try:
             return ipaddress.ip_address(self.host or "").is_loopback
         except ValueError:
