@@ -99,6 +99,7 @@ def _pie(spec: ChartSpec, colors: list[str]) -> dict[str, Any]:
         "hole": 0.45 if spec.type == "donut" else 0,
         "sort": False,
         "direction": "clockwise",
+        "automargin": True,  # room for labels set outside the slices, never clipped
         "marker": {"colors": colors[: len(spec.categories)], "line": {"color": "#ffffff", "width": 1}},
         "texttemplate": f"%{{label}} {_value_template(spec, 'value')}" if spec.value_labels else "",
         "textinfo": "none" if not spec.value_labels else None,
