@@ -17,19 +17,26 @@ from issuepdf.paths import SOURCE_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-MINIMAL = """\
+HEAD = """\
 title: 주간 중국 창업
 number: 260
 date: 2021-12-22
 publisher: KIC 중국
 sections:
   - title: CHINA 창업
+"""
+"""The first six lines of every test issue: the issue keys and the start of its one section."""
+
+MINIMAL = (
+    HEAD
+    + """\
     articles:
       - title: 2021 후룬연구소 가젤 기업 선정
         body:
           - 첫 문단은 **Markdown** 인라인 서식을 쓴다.
           - 두 번째 문단.
 """
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from issuepdf.build import check_issue
 from issuepdf.paths import SOURCE_ROOT
 from issuepdf.problems import InvalidIssue
 
-from .conftest import MakeIssue
+from .conftest import HEAD, MakeIssue
 
 
 def problems_of(issue_dir: Path) -> list[str]:
@@ -33,20 +34,17 @@ def test_minimal_issue_is_valid(make_issue: MakeIssue) -> None:
 def test_unknown_key_missing_image_and_uncovered_character_reported_together(make_issue: MakeIssue) -> None:
     issue = make_issue(
         {
-            "issue.yaml": """\
-            title: 주간 중국 창업
-            number: 260
-            date: 2021-12-22
-            publisher: KIC 중국
-            sections:
-              - title: CHINA 창업
+            "issue.yaml": HEAD
+            + in_section(
+                """\
                 articles:
                   - title: 가젤 기업 선정
                     body:
                       - 문단 하나 \U0001f600 끝.
                       - photo: images/missing.jpg
                         captoin: 행사 사진
-            """
+                """
+            )
         }
     )
     assert problems_of(issue) == [
@@ -92,13 +90,9 @@ def test_wrong_types_bad_date_and_missing_key(make_issue: MakeIssue) -> None:
 def test_unknown_block_and_duplicate_key_and_ids(make_issue: MakeIssue) -> None:
     issue = make_issue(
         {
-            "issue.yaml": """\
-            title: 주간 중국 창업
-            number: 260
-            date: 2021-12-22
-            publisher: KIC 중국
-            sections:
-              - title: CHINA 창업
+            "issue.yaml": HEAD
+            + in_section(
+                """\
                 id: main
                 articles:
                   - title: 기사
@@ -106,7 +100,8 @@ def test_unknown_block_and_duplicate_key_and_ids(make_issue: MakeIssue) -> None:
                     title: 다시
                     body:
                       - photograph: a.jpg
-            """
+                """
+            )
         }
     )
     assert problems_of(issue) == [
@@ -121,17 +116,14 @@ def test_unknown_block_and_duplicate_key_and_ids(make_issue: MakeIssue) -> None:
 def test_included_article_reports_positions_in_its_own_file(make_issue: MakeIssue) -> None:
     issue = make_issue(
         {
-            "issue.yaml": """\
-            title: 주간 중국 창업
-            number: 260
-            date: 2021-12-22
-            publisher: KIC 중국
-            sections:
-              - title: CHINA 창업
+            "issue.yaml": HEAD
+            + in_section(
+                """\
                 articles:
                   - include: articles/one.yaml
                   - include: articles/none.yaml
-            """,
+                """
+            ),
             "articles/one.yaml": "title: 하나\nbody:\n  - list: [가, 나]\n    markr: ○\n",
         }
     )
@@ -180,19 +172,12 @@ def test_paths_must_stay_inside_the_issue(make_issue: MakeIssue) -> None:
 
 
 def _minimal_with(body: str) -> str:
-    head = "\n".join(
-        [
-            "title: 주간 중국 창업",
-            "number: 260",
-            "date: 2021-12-22",
-            "publisher: KIC 중국",
-            "sections:",
-            "  - title: CHINA 창업",
-            "    articles:",
-            "      - title: 기사",
-        ]
-    )
-    return head + "\n" + body
+    return HEAD + "    articles:\n      - title: 기사\n" + body
+
+
+def in_section(rest: str) -> str:
+    """The lines of a test issue after HEAD, written at the section's indentation in the test."""
+    return textwrap.indent(textwrap.dedent(rest), "    ")
 
 
 def test_inline_chart_cannot_read_csv(make_issue: MakeIssue) -> None:
