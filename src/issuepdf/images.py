@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -18,13 +19,23 @@ SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I", "F"}
 
 
 def image_problem(path: Path) -> str | None:
-    """Why `path` cannot be printed as a photo, or None when it can."""
-    size = path.stat().st_size
+    """Why `path` cannot be printed as a photo, or None when it can.
+
+    Decoding a camera photo takes ~35 ms and one command may check an issue several times (email and
+    archive check before they build; watch checks on every save), so the answer is kept per file
+    version: the same path, size and modification time give the same answer.
+    """
+    stat = path.stat()
+    return _image_problem(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=512)
+def _image_problem(path: Path, size: int, _mtime_ns: int) -> str | None:
     if size == 0:
         return f"{path.name} is empty (0 bytes)"
     if path.suffix.lower() == ".svg":
         return _svg_problem(path)
-    cut = _cut_short(path)
+    cut = _cut_short(path, size)
     if cut:
         return cut
     from PIL import Image, ImageFile, UnidentifiedImageError
@@ -48,11 +59,11 @@ def image_problem(path: Path) -> str | None:
     return None
 
 
-def _cut_short(path: Path) -> str | None:
+def _cut_short(path: Path, size: int) -> str | None:
     """A JPEG without its end marker or a PNG without IEND was cut short (a broken download)."""
     with path.open("rb") as handle:
         head = handle.read(8)
-        handle.seek(max(0, path.stat().st_size - 64))
+        handle.seek(max(0, size - 64))
         tail = handle.read().rstrip(b"\0")
     if head.startswith(b"\xff\xd8") and not tail.endswith(b"\xff\xd9"):
         return f"{path.name} is damaged (the JPEG ends early: a broken download?); export it again"
