@@ -17,7 +17,8 @@ import pytest
 
 from issuepdf.archive_page import write_page
 from issuepdf.build import check_issue
-from issuepdf.catalog import ArchivedFile, ArticleEntry, Revision, article_text, open_catalog
+from issuepdf.catalog import ArticleEntry, Revision, article_text, open_catalog
+from issuepdf.manifest import FileRecord
 from issuepdf.paths import SOURCE_ROOT
 
 from .archives import chromium
@@ -54,7 +55,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 revision = Revision(
                     number, 1, date, "주간 중국 창업", "KIC 중국", 24, "2026-01-01T00:00:00+00:00", "0" * 64
                 )
-                catalog.record(revision, [ArchivedFile(f"issue-{number}.pdf", "0" * 64, 1)], articles, revision.title)
+                catalog.record(revision, [FileRecord(f"issue-{number}.pdf", "0" * 64, 1)], articles, revision.title)
         write_page(root, catalog)
     finally:
         catalog.close()

@@ -30,10 +30,19 @@ from pathlib import Path
 
 from .archive_page import write_page
 from .build import build, check_issue
-from .catalog import ArchivedFile, ArticleEntry, Catalog, Revision, article_text, open_catalog
+from .catalog import ArticleEntry, Catalog, Revision, article_text, open_catalog
 from .editions import PLANS, Edition
 from .mail import contents, megabytes
-from .manifest import COVER_NAME, MANIFEST_NAME, ContentsEntry, Manifest, record_files, sha256_file, versions
+from .manifest import (
+    COVER_NAME,
+    MANIFEST_NAME,
+    ContentsEntry,
+    FileRecord,
+    Manifest,
+    record_files,
+    sha256_file,
+    versions,
+)
 from .model import Issue
 from .newissue import Unfilled, unfilled
 from .output import write_atomic
@@ -59,7 +68,7 @@ class Archived:
 
     revision: Revision
     folder: Path
-    files: list[ArchivedFile]
+    files: list[FileRecord]
     articles: int
     page: Path
     warnings: list[str] = field(default_factory=list)
@@ -98,8 +107,7 @@ def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived
         page = write_page(root, catalog)
     finally:
         catalog.close()
-    files = [ArchivedFile(f.path, f.sha256, f.size) for f in manifest.files]
-    return Archived(revision, root / revision.folder, files, len(entries), page, warnings)
+    return Archived(revision, root / revision.folder, manifest.files, len(entries), page, warnings)
 
 
 def placement(catalog: Catalog, issue: Issue, revise: bool) -> tuple[int, list[str]]:
@@ -214,7 +222,6 @@ def _store(
         sha256_file(staging / MANIFEST_NAME),
     )
     target = root / revision.folder
-    files = [ArchivedFile(f.path, f.sha256, f.size) for f in manifest.files]
     staging.chmod(0o755)
     moved = False
     try:
@@ -222,7 +229,7 @@ def _store(
             again, _ = placement(catalog, issue, revise=manifest.revision > 1)  # now holding the write lock
             if again != manifest.revision:
                 raise ArchiveError(f"another run archived issue {issue.number} meanwhile; nothing was archived")
-            catalog.record(revision, files, entries, issue.title)
+            catalog.record(revision, manifest.files, entries, issue.title)
             try:
                 target.parent.mkdir(exist_ok=True)
                 os.rename(staging, target)

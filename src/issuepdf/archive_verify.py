@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from .archive_page import PAGE_FILES
-from .catalog import CATALOG_NAME, ArchivedFile, Catalog, Revision, open_catalog
+from .catalog import CATALOG_NAME, Catalog, Revision, open_catalog
 from .manifest import MANIFEST_NAME, FileRecord, Manifest, ManifestError, sha256_file
 
 ROOT_FILES = frozenset({CATALOG_NAME, f"{CATALOG_NAME}-journal", *PAGE_FILES})
@@ -87,7 +87,7 @@ def _check_revision(catalog: Catalog, root: Path, revision: Revision, findings: 
         digest = sha256_file(path)
         if digest != record.sha256 or path.stat().st_size != record.size:
             findings.append(Finding("changed", where, _differs(digest, record)))
-        elif listed is not None and listed.get(name) != FileRecord(record.path, record.sha256, record.size):
+        elif listed is not None and listed.get(name) != record:
             findings.append(Finding("changed", f"{revision.folder}/{MANIFEST_NAME}", f"its entry for {name} differs"))
     for name in sorted(set(listed or {}) - set(recorded)):
         findings.append(Finding("catalog", f"{revision.folder}/{name}", "in the manifest but not in the catalog"))
@@ -116,7 +116,7 @@ def _manifest_files(folder: Path, revision: Revision, findings: list[Finding]) -
         return None
 
 
-def _differs(digest: str, record: ArchivedFile) -> str:
+def _differs(digest: str, record: FileRecord) -> str:
     return f"sha256 {digest[:12]}…, recorded {record.sha256[:12]}…"
 
 

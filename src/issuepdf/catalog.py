@@ -26,6 +26,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
+from .manifest import FileRecord
 from .model import Article
 from .problems import IssuepdfError
 
@@ -117,15 +118,6 @@ class Revision:
     def folder(self) -> str:
         """Its folder, relative to the archive root."""
         return f"{self.number}/r{self.revision}"
-
-
-@dataclass(frozen=True)
-class ArchivedFile:
-    """A file of a revision, by its path in the revision's folder."""
-
-    path: str
-    sha256: str
-    size: int
 
 
 @dataclass(frozen=True)
@@ -314,11 +306,11 @@ class Catalog:
             self.revisions(above)[-1] if above is not None else None,
         )
 
-    def files(self, number: int, revision: int) -> list[ArchivedFile]:
+    def files(self, number: int, revision: int) -> list[FileRecord]:
         rows = self.db.execute(
             "SELECT path, sha256, size FROM files WHERE number = ? AND revision = ? ORDER BY path", (number, revision)
         )
-        return [ArchivedFile(*row) for row in rows]
+        return [FileRecord(*row) for row in rows]
 
     def articles(self, number: int, revision: int) -> list[ArticleEntry]:
         rows = self.db.execute(
@@ -364,7 +356,7 @@ class Catalog:
     # writing
 
     def record(
-        self, revision: Revision, files: list[ArchivedFile], articles: list[ArticleEntry], issue_title: str
+        self, revision: Revision, files: list[FileRecord], articles: list[ArticleEntry], issue_title: str
     ) -> None:
         """Add a revision with its files and articles; it replaces older revisions in the search index.
 

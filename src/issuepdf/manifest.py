@@ -33,6 +33,8 @@ class ManifestError(IssuepdfError):
 
 @dataclass(frozen=True)
 class FileRecord:
+    """A file of a revision, by its path in the revision's folder: as the manifest and the catalog record it."""
+
     path: str
     sha256: str
     size: int
