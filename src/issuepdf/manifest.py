@@ -79,6 +79,7 @@ class Manifest:
 
 
 def sha256_file(path: Path) -> str:
+    """The hex sha256 of a file's bytes, read in chunks (editions and photos can be large)."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
@@ -96,9 +97,7 @@ def fonts_sha256(fonts_dir: Path) -> str:
     """A hash of the font files' names and bytes, and of fonts.conf: the same fonts give the same hash."""
     digest = hashlib.sha256()
     for path in [*font_files(fonts_dir), fonts_dir / "fonts.conf"]:
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as handle:
-            digest.update(hashlib.file_digest(handle, "sha256").digest())
+        digest.update(path.name.encode() + b"\0" + bytes.fromhex(sha256_file(path)))
     return digest.hexdigest()
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import logging
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .mail import Draft, compose, megabytes, message_bytes
+from .manifest import sha256_file
 from .paths import project_root
 from .problems import IssuepdfError
 from .settings import PASSWORD_ENV, Settings, SmtpSettings, load_settings
@@ -602,7 +602,7 @@ def _send_batches(
     clock: Callable[[], float],
 ) -> None:
     smtp = plan.settings.smtp
-    pdf_sha256 = hashlib.sha256(plan.draft.pdf.read_bytes()).hexdigest()
+    pdf_sha256 = sha256_file(plan.draft.pdf)
     domain = plan.sender.rpartition("@")[2]
     next_start = clock()
     with _deferred_interrupts() as interrupts:
