@@ -38,17 +38,17 @@ def fonts(pdf: Path) -> dict[str, bool]:
     return found
 
 
-def outline_titles(pdf: Path) -> list[tuple[int, str]]:
-    """The bookmarks as (depth, title), depth-first."""
+def outline(pdf: Path) -> list[tuple[int, str, int]]:
+    """The bookmarks as (depth, title, page), depth-first; pages count from 1."""
     reader = PdfReader(pdf)
-    result: list[tuple[int, str]] = []
+    result: list[tuple[int, str, int]] = []
 
     def walk(items: list, depth: int) -> None:
         for item in items:
             if isinstance(item, list):
                 walk(item, depth + 1)
             else:
-                result.append((depth, item.title))
+                result.append((depth, item.title, reader.get_destination_page_number(item) + 1))
 
     walk(reader.outline, 1)
     return result

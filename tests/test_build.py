@@ -13,7 +13,7 @@ from issuepdf.markup import WORD_JOINER
 from issuepdf.problems import InvalidIssue
 
 from .conftest import MINIMAL, MakeIssue
-from .pdfs import fonts, outline_titles, page_texts, pdf_text
+from .pdfs import fonts, outline, page_texts, pdf_text
 
 A4 = (595.28, 841.89)
 LONG_PARAGRAPH = (
@@ -82,7 +82,10 @@ def test_syllable_breaking_breaks_inside_words(make_issue: MakeIssue) -> None:
 
 def test_bookmarks_mirror_sections_and_articles(make_issue: MakeIssue) -> None:
     pdf = build(make_issue(), strict=True).pdf
-    assert outline_titles(pdf) == [(1, "CHINA 창업"), (2, "1. 2021 후룬연구소 가젤 기업 선정")]
+    assert [(depth, title) for depth, title, _ in outline(pdf)] == [
+        (1, "CHINA 창업"),
+        (2, "1. 2021 후룬연구소 가젤 기업 선정"),
+    ]
 
 
 def test_invalid_issue_writes_nothing_and_keeps_the_earlier_pdf(make_issue: MakeIssue) -> None:

@@ -12,22 +12,11 @@ from issuepdf.build import build
 from issuepdf.incremental import Session
 
 from .conftest import FIXTURES
-from .pdfs import page_texts
+from .pdfs import outline, page_texts
 
 
 def outline_pages(pdf: Path) -> list[tuple[str, int]]:
-    reader = PdfReader(pdf)
-
-    def walk(items: list) -> list[tuple[str, int]]:
-        found = []
-        for item in items:
-            if isinstance(item, list):
-                found += walk(item)
-            else:
-                found.append((item.title, reader.get_destination_page_number(item) + 1))
-        return found
-
-    return walk(reader.outline)
+    return [(title, page) for _, title, page in outline(pdf)]
 
 
 def assert_same_as_full(issue: Path, incremental: Path, tmp_path: Path) -> None:
