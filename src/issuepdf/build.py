@@ -83,10 +83,9 @@ def check_issue(issue_dir: Path, edition: Edition = "screen", log_warnings: bool
     return checked
 
 
-def prepare_document(checked: Checked, timer: Timer) -> Document:
+def prepare_document(checked: Checked, project: Path, timer: Timer) -> Document:
     """Transform the issue and make sure every chart's SVG and photo placeholder exists."""
     issue_dir = checked.issue_dir
-    project = project_root(issue_dir)
     with timer.step("assets"):
         theme = load_theme(layout_dirs(issue_dir, project))
         document = prepare(checked, theme, fonts_fingerprint(project / "fonts"), cache_dir(issue_dir))
@@ -119,7 +118,7 @@ def build(
     with build_lock(issue_dir), counting_warnings() as warnings:
         with timer.step("check"):
             checked = check_issue(issue_dir, edition)
-        document = prepare_document(checked, timer)
+        document = prepare_document(checked, project, timer)
         with timer.step("html"):
             html = render_html(document, issue_dir, project, plan)
         with timer.step("layout"):
