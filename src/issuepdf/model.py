@@ -7,12 +7,14 @@ are kept by pydantic (`use_attribute_docstrings`) so tools can show them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -32,9 +34,27 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
 
+class BlockModel(Model):
+    """Base of every block: any block can be a link target."""
+
+    id: str | None = None
+    """A unique name to link to this block (`[see](#name)`)."""
+
+
 def block_key(model: type[BaseModel]) -> str:
-    """The key that names a block in YAML (`- photo: a.jpg`): `key` if declared, else the first field."""
-    return getattr(model, "key", None) or next(iter(model.model_fields))
+    """The key that names a block in YAML (`- photo: a.jpg`): `key` if declared, else the first own field."""
+    return getattr(model, "key", None) or next(name for name in model.model_fields if name != "id")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates as YAML reads them, or text in the one form that is unambiguous: 2022-01-05."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError(f"write dates as 2022-01-05 (got {value!r})")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A date written 2022-01-05."""
 
 
 def _existing_file(name: str, info: ValidationInfo) -> str:
@@ -77,7 +97,7 @@ Text = Annotated[str, Field(min_length=1)]
 # --- blocks -----------------------------------------------------------------------------------
 
 
-class Heading(Model):
+class Heading(BlockModel):
     """A heading inside an article: level 1 `1) 행사 성과`, 2 `①개요`, 3 `▶산업분포`."""
 
     heading: Text
@@ -86,11 +106,9 @@ class Heading(Model):
     """1 numbers `1)`, `2)` …; 2 numbers `①`, `②` … within its level-1 heading; 3 marks `▶`."""
     marker: str | None = None
     """Print this instead of the automatic number or mark; `""` prints none."""
-    id: str | None = None
-    """A unique name to link to this heading."""
 
 
-class Lead(Model):
+class Lead(BlockModel):
     """A run-in head: a bold lead followed, on the same line, by its paragraph."""
 
     lead: Text
@@ -99,7 +117,7 @@ class Lead(Model):
     """The paragraph that follows the lead."""
 
 
-class BulletList(Model):
+class BulletList(BlockModel):
     """A bullet list; items are Markdown text."""
 
     list: Annotated[list[Text], Field(min_length=1)]
@@ -108,7 +126,7 @@ class BulletList(Model):
     """The bullet printed before each item."""
 
 
-class NumberedList(Model):
+class NumberedList(BlockModel):
     """A numbered list, such as the conditions `i.`, `ii.`, … of a programme."""
 
     numbered: Annotated[list[Text], Field(min_length=1)]
@@ -119,7 +137,7 @@ class NumberedList(Model):
     """The first item's number."""
 
 
-class Photo(Model):
+class Photo(BlockModel):
     """A photo with its numbered caption `사진 N) 출처: …` under it."""
 
     key: ClassVar[str] = "photo"
@@ -137,8 +155,6 @@ class Photo(Model):
     """Width in percent of the text column."""
     numbered_as: Literal["사진", "표"] = "사진"
     """Count the image as a photo (`사진 N)`) or, for a map or figure, with the tables (`표 N)`)."""
-    id: str | None = None
-    """A unique name to link to this photo."""
 
 
 class Cell(Model):
@@ -160,7 +176,7 @@ CellValue = str | int | float | None | Cell
 Row = list[CellValue]
 
 
-class Table(Model):
+class Table(BlockModel):
     """A table with header rows, alignment, spanning cells and optional side-by-side groups."""
 
     table: Annotated[list[Row], Field(min_length=1)]
@@ -179,11 +195,40 @@ class Table(Model):
     """Count the table and print `표 N)`; false for a table the original printed without a label."""
     source: str | None = None
     """Where the data comes from, printed after `출처:`."""
-    id: str | None = None
-    """A unique name to link to this table."""
+
+    @model_validator(mode="after")
+    def _rectangular(self) -> Table:
+        """Every row fills the same columns, and widths and align name each column once."""
+        header, body = _row_widths(self.header), _row_widths(self.table)
+        columns = max([*header, *body])
+        for kind, widths in (("header row", header), ("row", body)):
+            for n, width in enumerate(widths, start=1):
+                if width != columns:
+                    raise ValueError(f"{kind} {n} has {width} cells (counting spans) where the table has {columns}")
+        for name in ("widths", "align"):
+            given = len(getattr(self, name))
+            if given and given != columns:
+                raise ValueError(f"{name} has {given} entries for {columns} columns")
+        return self
 
 
-class Chart(Model):
+def _row_widths(rows: list[Row]) -> list[int]:
+    """How many columns each row fills, counting column spans and the row spans of rows above."""
+    carried: list[int] = []  # for each later row, columns already taken by row spans from above
+    widths = []
+    for r, row in enumerate(rows):
+        width = carried[r] if r < len(carried) else 0
+        for cell in row:
+            span = cell.colspan if isinstance(cell, Cell) else 1
+            width += span
+            for below in range(r + 1, r + (cell.rowspan if isinstance(cell, Cell) else 1)):
+                carried.extend([0] * (below + 1 - len(carried)))
+                carried[below] += span
+        widths.append(width)
+    return widths
+
+
+class Chart(BlockModel):
     """A chart rendered from a chart spec (a YAML file or inline), numbered like tables: `표 N)`."""
 
     chart: Annotated[
@@ -197,18 +242,16 @@ class Chart(Model):
     """Where the data comes from, printed after `출처:`."""
     alt: str | None = None
     """A description for readers who cannot see the chart."""
-    id: str | None = None
-    """A unique name to link to this chart."""
 
 
-class Note(Model):
+class Note(BlockModel):
     """An editor's note in smaller type: `(편집자 주: …)`."""
 
     note: Text
     """The note's text, without the `편집자 주:` label."""
 
 
-class Sources(Model):
+class Sources(BlockModel):
     """The closing sources block: `*출처:` then `1) …`, `2) …`."""
 
     sources: Annotated[list[Text], Field(min_length=1)]
@@ -226,14 +269,14 @@ class Stage(Model):
     """The goal of the stage."""
 
 
-class Timeline(Model):
+class Timeline(BlockModel):
     """Stages in boxes, side by side, with arrows between them."""
 
     timeline: Annotated[list[Stage], Field(min_length=1, max_length=6)]
     """The stages in order."""
 
 
-class Flow(Model):
+class Flow(BlockModel):
     """A process flow: steps in boxes joined by arrows, wrapping onto several lines if needed."""
 
     flow: Annotated[list[Text], Field(min_length=2)]
@@ -251,14 +294,14 @@ class Profile(Model):
     """The description in the right cell; a list for several paragraphs."""
 
 
-class Profiles(Model):
+class Profiles(BlockModel):
     """Company profiles: a left cell with name and field, a right cell with the text."""
 
     profiles: Annotated[list[Profile], Field(min_length=1)]
     """The profiles in order."""
 
 
-class Checklist(Model):
+class Checklist(BlockModel):
     """A boxed checklist, e.g. of the documents an application needs."""
 
     checklist: Annotated[list[Text], Field(min_length=1)]
@@ -400,6 +443,15 @@ class ChartSpec(Model):
 # --- articles, sections, issue ----------------------------------------------------------------
 
 
+def _bare_tag(tag: str) -> str:
+    """The layout adds the brackets, so a tag written with them would print them twice."""
+    if tag[:1] in "【[「『〔(（" or tag[-1:] in "】]」』〕)）":
+        raise ValueError(
+            f"write the tag without brackets (tag: {tag.strip('【】[]「」『』〔〕()（）')}): the layout adds 【】"
+        )
+    return tag
+
+
 class Article(Model):
     """One article: a numbered title line, optional tag, source and outlet, then its body."""
 
@@ -409,13 +461,13 @@ class Article(Model):
     """A unique name to link to this article; by default `s<section>-a<article>`."""
     number: int | None = None
     """The printed number; by default articles of a numbered section count 1, 2, …"""
-    tag: str | None = None
+    tag: Annotated[str, AfterValidator(_bare_tag)] | None = None
     """A category printed in lenticular brackets before the title: `창업기업` → `【창업기업】`."""
     source: str | None = None
     """The source of a news article, printed after the title: `선전상보(深圳商报)`."""
     outlet: str | None = None
     """The outlet of a newsletter article, printed with `published` under the title."""
-    published: dt.date | None = None
+    published: Date | None = None
     """The outlet's publication date."""
     credit: str | None = None
     """A closing source line, right-aligned at the end of the article."""
@@ -450,7 +502,7 @@ class Issue(Model):
     """The bulletin's title, e.g. `주간 중국 창업`."""
     number: Annotated[int, Field(gt=0)]
     """The issue number, e.g. `260`."""
-    date: dt.date
+    date: Date
     """The publication date, e.g. `2021-12-22`."""
     publisher: Text
     """The publisher, e.g. `KIC 중국`."""

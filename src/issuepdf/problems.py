@@ -21,16 +21,15 @@ class Position:
     col: int = 0
 
     def __str__(self) -> str:
-        shown = _shown_path(self.file)
+        shown = shown_path(self.file)
         return f"{shown}:{self.line}:{self.col}" if self.line else shown
 
 
-def _shown_path(path: Path) -> str:
-    """Prefer a path relative to the working directory: shorter and clickable in terminals."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+def shown_path(path: Path) -> str:
+    """How every message names a file: relative to the working folder when inside it (shorter, and
+    clickable in terminals), else absolute; never `../..`."""
+    absolute = Path(os.path.abspath(path))
+    return str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(absolute)
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,29 @@
 
 Templates are looked up in the issue's own `layouts/` first, then the project's, so an issue can
 replace any one template (or add `issue.css`) without copying the rest.
+
+An issue folder may come from anywhere (a contributor, an extracted archive PDF), so its templates
+are untrusted: every template renders in Jinja's immutable sandbox (no attribute walks to Python
+internals, no mutation of the data), and a template file must lie inside its layouts folder after
+its links are resolved.
 """
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from platformdirs import user_cache_dir
 
 from . import __version__
 from .editions import PLANS, EditionPlan
 from .markup import LineBreaking, inline, plain
+from .problems import IssuepdfError, Position
 from .transform import ArticleView, Document, SectionView
 
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
@@ -51,14 +60,28 @@ def _bytecode_dir() -> Path:
     return folder
 
 
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """A template loader that refuses files reached through a link out of their layouts folder."""
+
+    def __init__(self, dirs: tuple[Path, ...]) -> None:
+        super().__init__([str(d) for d in dirs])
+        self.roots = [d.resolve() for d in dirs]
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not any(Path(filename).resolve().is_relative_to(root) for root in self.roots):
+            raise jinja2.TemplateNotFound(f"{template} (a link to a file outside the layouts folder; refused)")
+        return source, filename, uptodate
+
+
 @lru_cache(maxsize=8)
 def environment(dirs: tuple[Path, ...], breaking: LineBreaking) -> jinja2.Environment:
-    """A Jinja environment with autoescaping and the text filters bound to the line-break mode.
+    """A sandboxed Jinja environment with autoescaping and the text filters bound to the line-break mode.
 
     Kept per folder chain: Jinja re-reads a template whose file changed, so watch mode sees edits.
     """
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+    env = ImmutableSandboxedEnvironment(
+        loader=ConfinedLoader(dirs),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -117,16 +140,43 @@ def render_html(
     """
     dirs = layout_dirs(issue_dir, project)
     env = environment(tuple(dirs), document.issue.line_breaking)
-    template = env.get_template("base.html")
-    return template.render(
-        doc=document,
-        issue=document.issue,
-        sections=document.sections,
-        parts=whole_sections(document) if parts is None else parts,
-        front=front,
-        page_numbers=page_numbers,
-        stylesheets=stylesheets(dirs, edition.stylesheet),
-        edition=edition.name,
-        created=document.created.isoformat(),
-        version=__version__,
-    )
+    try:
+        return env.get_template("base.html").render(
+            doc=document,
+            issue=document.issue,
+            sections=document.sections,
+            parts=whole_sections(document) if parts is None else parts,
+            front=front,
+            page_numbers=page_numbers,
+            stylesheets=stylesheets(dirs, edition.stylesheet),
+            edition=edition.name,
+            created=document.created.isoformat(),
+            version=__version__,
+        )
+    except jinja2.TemplateError as err:
+        raise TemplateFailure(err) from None
+
+
+class TemplateFailure(IssuepdfError):
+    """A layout template could not be rendered: named with its file and line, never a traceback."""
+
+    def __init__(self, err: jinja2.TemplateError) -> None:
+        where = _template_position(err)
+        if isinstance(err, SecurityError):
+            reason = f"not allowed in a layout template ({err}); templates may only show the issue's data"
+        elif isinstance(err, jinja2.TemplateNotFound):
+            reason = f"template not found: {err.message}"
+        else:
+            reason = f"template error: {err.message or type(err).__name__}"
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+
+def _template_position(err: jinja2.TemplateError) -> str:
+    """`file:line` of the template line that failed, from the error or the template frames of its traceback."""
+    if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
+        return f"{Position(Path(err.filename), err.lineno)}"
+    frames = traceback.extract_tb(err.__traceback__)
+    for frame in reversed(frames):
+        if frame.filename.endswith(".html") and frame.lineno:
+            return f"{Position(Path(frame.filename), frame.lineno)}"
+    return ""

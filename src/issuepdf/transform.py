@@ -201,7 +201,7 @@ def _table(table: Table, label: str) -> BlockView:
     """Cells resolved, and rows folded into side-by-side groups when asked."""
     ncols = max(sum(_span(c) for c in row) for row in [*table.header, *table.table])
     aligns = [table.align[i] if i < len(table.align) else None for i in range(ncols)]
-    widths = table.widths if len(table.widths) == ncols else [1.0] * ncols
+    widths = table.widths or [1.0] * ncols
     header = [[_cell(c, None) for c in row] for row in table.header]
     rows = [_row(row, aligns) for row in table.table]
     total = sum(widths) * table.groups

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import math
+import re
 import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from pydantic import BaseModel, ValidationError
 
 from .advice import advise
 from .fonts import coverage, needs_glyph
-from .loader import KeyPath, Loaded, load_issue, load_yaml, safe_relative
+from .loader import YAML_ADVICE, Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
+from .markup import inline
 from .model import BLOCK_TYPES, ChartSpec, Issue, Series, is_tag
 from .problems import Position, Problems
 
+TAG = re.compile(r"<[^>]*>")
 TAG_MODELS: dict[str, type[BaseModel]] = {f"<{key}>": model for key, model in BLOCK_TYPES.items()}
 TAG_MODELS["<spec>"] = ChartSpec
 
@@ -45,7 +48,8 @@ class Checked:
 
 def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "screen") -> Checked | None:
     """Load and validate an issue folder; None when any error was found (warnings are only added)."""
-    loaded = load_issue(issue_dir, problems)
+    budget = Budget()
+    loaded = load_issue(issue_dir, problems, budget)
     if loaded is None:
         return None
     if not isinstance(loaded.data, dict):
@@ -55,6 +59,8 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "
     issue = validate_model(Issue, loaded, {"base": issue_dir, "root": issue_dir}, problems)
     check_glyphs(loaded, covered, problems)
     check_unique_ids(loaded, problems)
+    check_links(loaded, problems)
+    check_leftover_markup(loaded, problems)
     checked = Checked(issue, issue_dir) if issue else None
     sources = [issue_dir / "issue.yaml", *_included_files(loaded)]
     for path in _inline_charts_with_csv(loaded):
@@ -63,8 +69,8 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "
             ".".join(map(str, (*path, "csv"))),
             "csv is for chart spec files: move this spec to charts/NAME.yaml with the CSV beside it",
         )
-    for name, where in _chart_files(loaded):
-        spec = _load_chart(issue_dir, name, where, covered, problems, sources)
+    for name in _chart_files(loaded):
+        spec = _load_chart(issue_dir, name, covered, problems, sources, budget)
         if spec is not None and checked is not None:
             checked.charts[name] = spec
     if problems or checked is None:
@@ -100,11 +106,23 @@ def _report(model: type[BaseModel], loaded: Loaded, error: Any, problems: Proble
         problems.add(loaded.position(keypath, key=True), shown, message)
     elif kind == "missing":
         problems.add(loaded.position(keypath[:-1]), shown, f"missing required key '{loc[-1]}'")
+    elif kind == "block_type" and _read_as_mapping(error.get("input")):
+        problems.add(
+            loaded.position(keypath), shown, f"this paragraph contains ': ' and was read as 'key: value'; {YAML_ADVICE}"
+        )
     else:
         message = error["msg"].removeprefix("Value error, ")
         if kind not in ("value_error", "block_type", "assertion_error") and error.get("input") is not None:
             message += f" (got {_short(error['input'])})"
         problems.add(loaded.position(keypath), shown, message)
+
+
+def _read_as_mapping(value: Any) -> bool:
+    """A body item that YAML made a one-entry mapping because the text has `: ` in it."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    key = str(next(iter(value)))
+    return not key.isascii() or " " in key
 
 
 def _short(value: Any) -> str:
@@ -174,21 +192,6 @@ def _as_chars(covered: frozenset[int]) -> frozenset[str]:
     return frozenset(map(chr, covered))
 
 
-def check_unique_ids(loaded: Loaded, problems: Problems) -> None:
-    """Ids name link targets: each must be unique in the whole issue."""
-    first: dict[str, KeyPath] = {}
-    for path, text in _walk_strings(loaded.data):
-        if path and path[-1] == "id":
-            if text in first:
-                problems.add(
-                    loaded.position(path),
-                    ".".join(map(str, path)),
-                    f"duplicate id '{text}' (first used at {loaded.position(first[text])})",
-                )
-            else:
-                first[text] = path
-
-
 def _included_files(loaded: Loaded) -> list[Path]:
     return sorted({spot.value.file for spot in loaded.spots.values()})
 
@@ -200,25 +203,20 @@ def _inline_charts_with_csv(loaded: Loaded) -> Iterator[KeyPath]:
             yield path[:-1]
 
 
-def _chart_files(loaded: Loaded) -> Iterator[tuple[str, Position | None]]:
-    """Every chart block that names a spec file, with where it is named."""
+def _chart_files(loaded: Loaded) -> Iterator[str]:
+    """Every spec file a chart block names."""
     for path, text in _walk_strings(loaded.data):
         if path and path[-1] == "chart" and "body" in path and safe_relative(text):
-            yield text, loaded.position(path)
+            yield text
 
 
 def _load_chart(
-    issue_dir: Path,
-    name: str,
-    where: Position | None,
-    covered: frozenset[int],
-    problems: Problems,
-    sources: list[Path],
+    issue_dir: Path, name: str, covered: frozenset[int], problems: Problems, sources: list[Path], budget: Budget
 ) -> ChartSpec | None:
     path = issue_dir / name
-    if not path.is_file():
-        return None  # already reported by the model as a missing file
-    loaded = load_yaml(path, problems)
+    if inside(issue_dir, name) is None or not path.is_file():
+        return None  # already reported by the model: missing, or a link out of the issue folder
+    loaded = load_yaml(path, problems, budget)
     if loaded is None:
         return None
     sources.append(path)
@@ -230,11 +228,35 @@ def _load_chart(
     return _with_csv(spec, path.parent / spec.csv, loaded.position(("csv",)), problems)
 
 
+CSV_ENCODINGS = ("utf-8-sig", "cp949")
+"""UTF-8 (with or without the BOM Excel writes), then CP949: what Korean Excel saves as "CSV"."""
+
+
+def _csv_text(path: Path, problems: Problems) -> str | None:
+    """The CSV's text in the first encoding that reads it; a warning when it is not UTF-8."""
+    raw = read_bounded(path, problems)
+    if raw is None:
+        return None
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding != CSV_ENCODINGS[0]:
+            problems.warn(Position(path), "", f"read as {encoding.upper()} (Korean Excel); save it as CSV UTF-8")
+        return text
+    problems.add(Position(path), "", "neither UTF-8 nor CP949 text; save it from Excel as 'CSV UTF-8'")
+    return None
+
+
 def _with_csv(spec: ChartSpec, path: Path, where: Position | None, problems: Problems) -> ChartSpec | None:
     """Fill a spec's categories and series from its CSV: first column categories, then series."""
+    text = _csv_text(path, problems)
+    if text is None:
+        return None
     try:
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error) as err:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as err:
         problems.add(Position(path), "", f"cannot read CSV: {err}")
         return None
     rows = [row for row in rows if any(cell.strip() for cell in row)]
@@ -252,7 +274,8 @@ def _with_csv(spec: ChartSpec, path: Path, where: Position | None, problems: Pro
         for col, cell in enumerate(row[1:], start=1):
             value = _number(cell)
             if value is False:
-                problems.add(Position(path, line, col + 1), names[col - 1], f"not a number: {cell!r}")
+                message = f"not a number: {cell!r}; write numbers like 1,531.5 or 1531.5"
+                problems.add(Position(path, line, col + 1), names[col - 1], message)
                 ok = False
             else:
                 columns[col - 1].append(value)  # type: ignore[arg-type]
@@ -262,13 +285,86 @@ def _with_csv(spec: ChartSpec, path: Path, where: Position | None, problems: Pro
     return spec.model_copy(update={"categories": [row[0] for row in rows[1:]], "series": series})
 
 
+NUMBER = re.compile(r"[-+−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
+"""A number as Korean and English texts write it: `-49`, `1,182`, `1531.5`; never `1.531,0` or `1,5`."""
+
+
 def _number(cell: str) -> float | bool | None:
-    """A CSV cell as a number (`1,182` and `-49` allowed), None when empty, False when not a number."""
-    text = cell.strip().replace(",", "")
+    """A CSV cell as a number, None when empty, False when not a number written the usual way."""
+    text = cell.strip()
     if not text:
         return None
-    try:
-        value = float(text)
-    except ValueError:
+    if not NUMBER.fullmatch(text):
         return False
-    return value if math.isfinite(value) else False
+    return float(text.replace(",", "").replace("−", "-"))
+
+
+AUTOMATIC_ID = re.compile(r"s\d+(-a\d+)?")
+"""The ids sections (`s2`) and articles (`s2-a3`) get when none is given."""
+LINK_TARGET = re.compile(r"\]\(#([^)\s]+)\)")
+"""A Markdown link to a place in the issue: `[보기](#name)`."""
+
+
+def _ids(loaded: Loaded) -> Iterator[tuple[KeyPath, str]]:
+    for path, text in _walk_strings(loaded.data):
+        if path and path[-1] == "id":
+            yield path, text
+
+
+def check_unique_ids(loaded: Loaded, problems: Problems) -> None:
+    """Ids name link targets: each must be unique in the whole issue, and not an automatic one."""
+    first: dict[str, KeyPath] = {}
+    for path, text in _ids(loaded):
+        shown = ".".join(map(str, path))
+        if AUTOMATIC_ID.fullmatch(text):
+            problems.add(loaded.position(path), shown, f"'{text}' is the form of automatic ids; choose another name")
+        elif text in first:
+            problems.add(
+                loaded.position(path), shown, f"duplicate id '{text}' (first used at {loaded.position(first[text])})"
+            )
+        else:
+            first[text] = path
+
+
+def _automatic_ids(data: dict[str, Any]) -> Iterator[str]:
+    """`s1`, `s1-a1`, …: the ids transform gives sections and articles (explicit ids may not take them)."""
+    sections = data.get("sections")
+    for s, section in enumerate(sections if isinstance(sections, list) else [], start=1):
+        yield f"s{s}"
+        articles = section.get("articles") if isinstance(section, dict) else None
+        yield from (f"s{s}-a{a}" for a in range(1, len(articles) + 1 if isinstance(articles, list) else 1))
+
+
+def check_links(loaded: Loaded, problems: Problems) -> None:
+    """Every `[…](#name)` link must lead somewhere: an id given in the issue or an automatic one."""
+    targets = {text for _, text in _ids(loaded)} | set(_automatic_ids(loaded.data))
+    for path, text in _walk_strings(loaded.data):
+        for match in LINK_TARGET.finditer(text):
+            name = match.group(1)
+            if name not in targets:
+                problems.add(
+                    loaded.position(path), ".".join(map(str, path)), f"link to '#{name}', which no block has as its id"
+                )
+
+
+LEFTOVER = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)[^*]*(?<=\S)\*(?![\w*])")
+"""Emphasis marks that Markdown printed instead of applying: `**`, `__`, or `*…*` around text."""
+
+
+def check_leftover_markup(loaded: Loaded, problems: Problems) -> None:
+    """Markdown prints `**` it cannot match as asterisks: say where, instead of printing them."""
+    for path, text in _walk_strings(loaded.data):
+        if ("*" in text or "__" in text) and path and path[-1] not in ("id", "chart", "photo", "include"):
+            shown = LEFTOVER.search(_printed_text(text))
+            if shown:
+                problems.add(
+                    loaded.position(path),
+                    ".".join(map(str, path)),
+                    f"'{shown.group(0)[:20]}' would be printed as it stands: Markdown found no text to emphasise;"
+                    " put the marks right around the words, or write \\* for a printed asterisk",
+                )
+
+
+def _printed_text(text: str) -> str:
+    """The text a reader sees once Markdown has applied its formatting."""
+    return unescape(TAG.sub("", inline(text, "syllable")))
