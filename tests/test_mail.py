@@ -296,10 +296,10 @@ def test_settings_report_every_problem_and_never_take_a_password(tmp_path: Path)
     with pytest.raises(SettingsError) as raised:
         load_settings(project / "issues" / "260")
     messages = [message.split(": ", 1)[1] for message in raised.value.messages]
-    assert any(m.startswith("email.sender: not one email address: 'not an address'") for m in messages)
-    assert any(m.startswith("email.subject: not a valid template ('numbr'); use {title}") for m in messages)
+    assert "issuepdf.yaml:2:11: email.sender: not one email address: 'not an address'" in raised.value.messages[0]
+    assert any(m.startswith("email.subject: not a valid template ({numbr} is not a field); use") for m in messages)
     assert any(m.startswith("email.attachment_ascii: use printable ASCII only") for m in messages)
-    assert "email.budget: unknown key" in messages
+    assert "email.budget: unknown key 'budget'; did you mean 'budget_mb'?" in messages
     never = "smtp: the SMTP password is never read from a file: set ISSUEPDF_SMTP_PASSWORD"
     assert any(m.startswith(never) for m in messages)
     assert str(raised.value).endswith("issuepdf.yaml: 5 problem(s) in the settings")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
-import os
 import re
 import tempfile
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from string import Formatter
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -32,10 +32,11 @@ from pypdf.generic import DictionaryObject, StreamObject
 
 from .build import build, check_issue
 from .editions import PLANS
+from .loader import load_yaml
 from .model import Issue, Photo
-from .output import write_atomic
-from .problems import IssuepdfError
-from .settings import EmailSettings, email_settings, fill_template
+from .output import replace_together, write_atomic
+from .problems import InvalidIssue, IssuepdfError, Problems
+from .settings import EmailSettings, email_settings, fill_template, one_line
 
 logger = logging.getLogger("issuepdf")
 
@@ -136,13 +137,15 @@ def template_values(issue: Issue) -> dict[str, Any]:
 def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
     """Build the email PDF and its .eml draft into out_dir (default ISSUE_DIR/out/).
 
-    Over the budget, raise OverBudget and leave any earlier PDF and draft untouched.
+    Over the budget, or when either file cannot be written, leave any earlier PDF and draft untouched.
     """
     issue_dir = issue_dir.resolve()
     issue = check_issue(issue_dir, "email", log_warnings=False).issue
     settings = email_settings(issue_dir, issue.email)
     out_dir = (out_dir or issue_dir / "out").resolve()
+    check_subject_values(issue_dir, issue, settings)
     target = out_dir / PLANS["email"].file_name(issue.number)
+    eml = target.with_suffix(".eml")
     budget = round(settings.budget_mb * 1e6)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -159,11 +162,31 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
         entries = contents(result.pdf)
         pdf = result.pdf.read_bytes()
         message = make_message(issue, settings, entries, pdf, result.pages)
-        os.replace(result.pdf, target)  # same folder, so one atomic step, like output.write_atomic
-    eml = target.with_suffix(".eml")
-    write_atomic(eml, message.as_bytes(policy=policy.default))  # a file, so LF line ends like mail tools expect
+        staged = Path(folder) / eml.name
+        write_atomic(staged, message.as_bytes(policy=policy.default))  # a file, so LF line ends like mail tools expect
+        replace_together([(result.pdf, target), (staged, eml)])  # same folder: renames, both or neither
     logger.info("email    %s, %d pages, message %s", megabytes(size), result.pages, megabytes(eml.stat().st_size))
     return Draft(issue, settings, target, eml, message, result.pages, entries, seconds)
+
+
+def check_subject_values(issue_dir: Path, issue: Issue, settings: EmailSettings) -> None:
+    """Refuse a line break in a value the Subject header takes, at its place in issue.yaml, before building.
+
+    The template itself was checked when the settings loaded; the issue's title and publisher
+    are text a PDF may break across lines, but a header cannot hold a line break.
+    """
+    used = {name for _, name, _, _ in Formatter().parse(settings.subject)}
+    problems = Problems()
+    for name, value in template_values(issue).items():
+        try:
+            if name in used and isinstance(value, str):
+                one_line(value)
+        except ValueError as err:
+            loaded = load_yaml(issue_dir / "issue.yaml", Problems())
+            where = loaded.position((name,)) if loaded else None
+            problems.add(where, name, f"{err}: the email subject ({settings.subject}) uses it")
+    if problems:
+        raise InvalidIssue(problems)
 
 
 # --- reading the PDF --------------------------------------------------------------------------

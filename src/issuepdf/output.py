@@ -33,6 +33,45 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def replace_together(moves: list[tuple[Path, Path]]) -> None:
+    """Rename each staged file over its target, all or none: a PDF and the draft carrying it belong together.
+
+    Each earlier target is first hard-linked aside (a second name, no copy, so no space needed);
+    when a later rename fails, the earlier ones are undone and every target is as it was.
+    """
+    done: list[tuple[Path, Path | None]] = []
+    aside: Path | None = None
+    target = moves[0][1]
+    try:
+        for staged, target in moves:
+            aside = target.with_name(f".{target.name}.{os.getpid()}.earlier")
+            aside.unlink(missing_ok=True)
+            try:
+                os.link(target, aside)
+            except FileNotFoundError:
+                aside = None
+            os.replace(staged, target)
+            done.append((target, aside))
+            aside = None
+    except BaseException as err:
+        if aside:
+            aside.unlink(missing_ok=True)  # the target that failed is untouched
+        for earlier, kept in reversed(done):
+            try:
+                if kept:
+                    os.replace(kept, earlier)
+                else:
+                    earlier.unlink(missing_ok=True)
+            except OSError as undo:
+                raise IssuepdfError(f"cannot write {target}, nor put back {earlier} (kept as {kept})") from undo
+        if isinstance(err, OSError):
+            raise IssuepdfError(f"cannot write {target}: {err.strerror}; the earlier files are unchanged") from err
+        raise
+    for _, kept in done:
+        if kept:
+            kept.unlink(missing_ok=True)
+
+
 class BuildLocked(IssuepdfError):
     """Another build of the same issue is running."""
 

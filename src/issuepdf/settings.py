@@ -8,15 +8,15 @@ can never be committed with the project.
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from pathlib import Path
+from string import Formatter
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .paths import project_root
-from .problems import IssuepdfError
+from .problems import IssuepdfError, Problems
 
 if TYPE_CHECKING:
     from .validate import Checked
@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 SETTINGS_FILE = "issuepdf.yaml"
 PASSWORD_ENV = "ISSUEPDF_SMTP_PASSWORD"
 TEMPLATE_FIELDS = "{title}, {number}, {date} (e.g. {date:%Y.%m.%d}) and {publisher}"
+TEMPLATE_NAMES = frozenset({"title", "number", "date", "publisher"})
+DATE_CODES = "%Y %y %m %d %j %a %A %b %B %% (and %-m, %-d: no leading zero)"
+DATE_FORMAT = re.compile(r"(?:[^%{}]|%-?[Yymdj]|%[aAbB%])*")
+"""A date format of fixed-width codes: no flag or width that could pad the text to any length."""
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""Line breaks (all that Python's email package refuses in a header) and other control characters."""
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
@@ -42,18 +48,49 @@ class SettingsModel(BaseModel):
 
 
 def fill_template(template: str, values: dict[str, Any]) -> str:
-    """A subject or file name template filled with the issue's title, number, date and publisher."""
+    """A subject or file name template filled with the issue's title, number, date and publisher.
+
+    Safe because templates are checked when the settings load (`_template`): only plain fields
+    and a date format, so no format spec can make a string of gigabytes.
+    """
     return template.format(**values)
 
 
 def _template(template: str) -> str:
-    """Check a template against sample values, so a typo fails when settings load, not mid-send."""
-    sample = {"title": "주간 중국 창업", "number": 1, "date": dt.date(2021, 12, 22), "publisher": "KIC 중국"}
+    """Refuse anything but the four fields (and a date format): a typo fails when settings load, not mid-send."""
     try:
-        fill_template(template, sample)
-    except (KeyError, IndexError, ValueError, AttributeError) as err:
+        fields = [
+            (name, spec, conversion) for _, name, spec, conversion in Formatter().parse(template) if name is not None
+        ]
+    except ValueError as err:
         raise ValueError(f"not a valid template ({err}); use {TEMPLATE_FIELDS}") from None
+    for name, spec, conversion in fields:
+        reason = _field_problem(name, spec or "", conversion)
+        if reason:
+            raise ValueError(f"not a valid template ({reason}); use {TEMPLATE_FIELDS}")
     return template
+
+
+def _field_problem(name: str, spec: str, conversion: str | None) -> str | None:
+    """Why one `{…}` of a template is refused, or None: no attributes, indexes, conversions or widths."""
+    shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+    if name not in TEMPLATE_NAMES:
+        return f"{shown} is not a field"
+    if conversion:
+        return f"{shown}: no !{conversion} conversion is allowed"
+    if spec and name != "date":
+        return f"{shown}: only {{date}} takes a format"
+    if spec and not DATE_FORMAT.fullmatch(spec):
+        return f"{shown}: a date format may use only {DATE_CODES}"
+    return None
+
+
+def one_line(value: str) -> str:
+    """A header value must be one line: a line break would end the header (Python refuses it mid-send)."""
+    found = CONTROL.search(value)
+    if found:
+        raise ValueError(f"must be one line, without line breaks or control characters (found {found.group()!r})")
+    return value
 
 
 def _ascii_template(template: str) -> str:
@@ -68,6 +105,7 @@ def _mailbox(value: str) -> str:
     from email.headerregistry import Address  # imported here: a plain build never needs mail code
     from email.utils import getaddresses
 
+    one_line(value)
     pairs = getaddresses([value])
     if len(pairs) != 1 or "@" not in pairs[0][1] or not pairs[0][1].isascii():
         raise ValueError(f"not one email address: {value!r} (write e.g. 'KIC 중국 <news@example.org>')")
@@ -79,6 +117,7 @@ def _mailbox(value: str) -> str:
 
 
 Template = Annotated[str, AfterValidator(_template)]
+HeaderTemplate = Annotated[str, AfterValidator(one_line), AfterValidator(_template)]
 Mailbox = Annotated[str, AfterValidator(_mailbox)]
 
 
@@ -91,7 +130,7 @@ class EmailSettings(SettingsModel):
     """The Reply-To header, when replies should go elsewhere than the sender."""
     to: Mailbox | None = None
     """The visible To header of every message (subscribers are in Bcc); by default the sender."""
-    subject: Template = "{title} 제{number}호 ({date:%Y.%m.%d})"
+    subject: HeaderTemplate = "{title} 제{number}호 ({date:%Y.%m.%d})"
     """The subject, a template with {title}, {number}, {date} and {publisher}."""
     attachment: Template = "{title} 제{number}호 ({date:%Y.%m.%d}).pdf"
     """The PDF's file name as readers see it (Korean is fine: it is encoded per RFC 2231)."""
@@ -101,7 +140,7 @@ class EmailSettings(SettingsModel):
     """The first paragraph of the message, before the contents list."""
     footer: str | None = None
     """A closing paragraph, e.g. who sends this and how to unsubscribe."""
-    list_unsubscribe: str | None = None
+    list_unsubscribe: Annotated[str, AfterValidator(one_line)] | None = None
     """The List-Unsubscribe header, e.g. `<mailto:news@example.org?subject=unsubscribe>`."""
     budget_mb: Annotated[float, Field(gt=0)] = 5
     """The largest email PDF allowed, in MB (10⁶ bytes); base64 makes the message a third larger."""
@@ -172,26 +211,25 @@ def settings_path(issue_dir: Path) -> Path:
 
 
 def load_settings(issue_dir: Path) -> Settings:
-    """The project's settings (defaults when there is no issuepdf.yaml); raises SettingsError."""
+    """The project's settings (defaults when there is no issuepdf.yaml); raises SettingsError.
+
+    Read like an issue (`loader.load_yaml`, `validate.validate_model`), so every problem names its
+    `file:line:col` and the same limits apply (size, alias bombs, UTF-8).
+    """
+    from .loader import Loaded, load_yaml  # imported here: model.py imports this module
+    from .validate import validate_model
+
     path = settings_path(issue_dir)
     if not path.is_file():
         return Settings()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise SettingsError(path, [f"{path}: cannot read: {err}"]) from err
-    try:
-        return Settings.model_validate(data or {})
-    except ValidationError as err:
-        raise SettingsError(path, [_message(path, error) for error in err.errors()]) from err
-
-
-def _message(path: Path, error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"])
-    text = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        text = "unknown key"
-    return f"{path}: {where}: {text}" if where else f"{path}: {text}"
+    problems = Problems()
+    loaded = load_yaml(path, problems)
+    settings = None
+    if loaded is not None and not problems:
+        settings = validate_model(Settings, Loaded(loaded.data or {}, loaded.spots), {}, problems)
+    if settings is None:
+        raise SettingsError(path, [str(problem) for problem in problems])
+    return settings
 
 
 def email_settings(issue_dir: Path, overrides: EmailSettings | None) -> EmailSettings:
