@@ -230,8 +230,15 @@ def settings_for(draft: Draft, port: int, **smtp: Any) -> Settings:
     return Settings(email=draft.settings, smtp=SmtpSettings(**{**values, **smtp}))
 
 
-def plan(draft: Draft, settings: Settings, addresses: list[str], log: Path, retry_uncertain: bool = False) -> Any:
-    return make_plan(draft, settings, Recipients(Path("subscribers.csv"), addresses), log, retry_uncertain)
+def plan(
+    draft: Draft,
+    settings: Settings,
+    addresses: list[str],
+    log: Path,
+    retry_uncertain: bool = False,
+    new_edition: bool = False,
+) -> Any:
+    return make_plan(draft, settings, Recipients(Path("subscribers.csv"), addresses), log, retry_uncertain, new_edition)
 
 
 def test_messages_arrive_in_bcc_batches_with_the_attachment_intact(draft: Draft, tmp_path: Path) -> None:
@@ -451,14 +458,19 @@ def test_subscriber_list_reports_invalid_lines_and_skips_duplicates(tmp_path: Pa
     assert recipients.duplicates == 1
     assert [(bad.line, bad.text, bad.reason) for bad in recipients.invalid] == [
         (6, "seoyeon@@example.org", "not an email address"),
-        (9, "jung@localhost", "the domain is not valid"),
-        (10, "홍길동@example.org", "non-ASCII before @ needs SMTPUTF8, which issuepdf does not use"),
+        (9, "jung@localhost", "The part after the @-sign is not valid. It should have a period."),
+        (
+            10,
+            "홍길동@example.org",
+            "Internationalized characters before the @-sign are not supported: '길', '동', '홍'.",
+        ),
     ]
     (tmp_path / "cp949.csv").write_bytes("이메일\nkim@example.org\n".encode("cp949"))
     with pytest.raises(IssuepdfError, match=r"not UTF-8 .*save the list as 'CSV UTF-8'"):
         read_recipients(tmp_path / "cp949.csv")
 
 
+@pytest.mark.expect_warnings
 def test_send_log_survives_a_torn_last_line_and_allows_one_run_at_a_time(tmp_path: Path) -> None:
     log = tmp_path / ".sent" / "260.jsonl"
     log.parent.mkdir()

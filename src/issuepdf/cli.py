@@ -210,12 +210,13 @@ def email_command(issue_dir: Path, out_dir: Path | None) -> None:
 )
 @click.option("--send", "really", is_flag=True, help="Send for real; without it, print who would get what.")
 @click.option("--retry-uncertain", is_flag=True, help="Also send to addresses a broken run may have reached.")
-def send_command(issue_dir: Path, subscribers: Path, really: bool, retry_uncertain: bool) -> None:
+@click.option("--new-edition", is_flag=True, help="Send the rest a changed PDF, though some got the earlier one.")
+def send_command(issue_dir: Path, subscribers: Path, really: bool, retry_uncertain: bool, new_edition: bool) -> None:
     """Send ISSUE_DIR's email edition to the subscribers in Bcc batches; a rerun resumes, never resends."""
     from .send import execute, plan_send
 
     try:
-        plan = plan_send(issue_dir, subscribers, retry_uncertain)
+        plan = plan_send(issue_dir, subscribers, retry_uncertain, new_edition)
         for line in plan.describe(dry_run=not really):
             click.echo(line)
         if not really:

@@ -32,10 +32,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Annotated, Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from .mail import Draft, compose, megabytes, message_bytes
 from .manifest import sha256_file
@@ -49,8 +52,8 @@ KEYRING_SERVICE = "issuepdf:{host}"
 """The keyring entry of the SMTP password: service `issuepdf:HOST`, user name `smtp.user`."""
 HEADER_NAMES = {"email", "e-mail", "mail", "address", "email address", "이메일", "메일", "이메일 주소", "주소"}
 """Column titles that name the address column of a subscriber CSV."""
-LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-DOMAIN_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+CELL_ADDRESS = re.compile(r'(?:"[^"]*"|<[^>]*>|[^,;])+')
+"""One address of a cell: text up to a `,` or `;` that is not inside quotes or `<…>`."""
 
 
 class SendError(IssuepdfError):
@@ -82,6 +85,21 @@ class Recipients:
     """Valid addresses in file order, each once (compared without case)."""
     invalid: list[Invalid] = field(default_factory=list)
     duplicates: int = 0
+    seen: set[str] = field(default_factory=set, init=False, repr=False)
+    """Keys of the addresses taken so far."""
+
+    def add(self, text: str, line: int) -> None:
+        """Take one address of line `line`: valid and new, a duplicate, or invalid with the reason."""
+        try:
+            address = normal_address(text)
+        except ValueError as err:
+            self.invalid.append(Invalid(line, text, str(err)))
+            return
+        if key(address) in self.seen:
+            self.duplicates += 1
+            return
+        self.seen.add(key(address))
+        self.addresses.append(address)
 
 
 def key(address: str) -> str:
@@ -89,30 +107,34 @@ def key(address: str) -> str:
     return address.casefold()
 
 
+def cell_addresses(cell: str) -> list[str]:
+    """The addresses in one cell: `a@x.org, b@x.org` or `a@x.org; b@x.org` (as Outlook writes them) are two.
+
+    Commas and semicolons inside quotes or `<…>` do not split: `"Kim, Minsu" <kim@x.org>` is one.
+    """
+    return [piece.strip() for piece in CELL_ADDRESS.findall(cell) if piece.strip()]
+
+
 def normal_address(text: str) -> str:
-    """The plain address in `text` (`name <a@b>` or `a@b`), with an IDN domain in ASCII; raises ValueError."""
+    """The plain address in `text` (`name <a@b>` or `a@b`) as SMTP takes it; raises ValueError.
+
+    The domain is checked and made ASCII per IDNA 2008 / UTS 46 (email-validator), as mail
+    servers resolve it: IDNA 2003 would send `straße.de` to `strasse.de` and `ς` as `σ`.
+    """
     _, address = parseaddr(text.strip())
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
+    if not address:
         raise ValueError("not an email address")
-    if not local.isascii():
-        raise ValueError("non-ASCII before @ needs SMTPUTF8, which issuepdf does not use")
-    if len(local) > 64 or not LOCAL_PART.fullmatch(local):
-        raise ValueError("the part before @ is not valid")
     try:
-        domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise ValueError("the domain is not valid") from None
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(DOMAIN_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
-        raise ValueError("the domain is not valid")
-    return f"{local}@{domain}"
+        return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+    except EmailNotValidError as err:
+        raise ValueError(str(err)) from None
 
 
 def read_recipients(path: Path) -> Recipients:
     """Read a subscriber CSV: the column titled `email` (or `이메일`, …), else the first column.
 
-    Blank lines and lines starting with `#` are skipped; every bad line is kept with its number.
+    Blank lines and lines starting with `#` are skipped; a cell may hold several addresses
+    (`cell_addresses`); every bad address is kept with its line number.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -121,7 +143,6 @@ def read_recipients(path: Path) -> Recipients:
     except OSError as err:
         raise IssuepdfError(f"cannot read {path}: {err.strerror}") from err
     recipients = Recipients(path)
-    seen: set[str] = set()
     column: int | None = None
     reader = csv.reader(io.StringIO(text))
     for row in reader:
@@ -135,16 +156,8 @@ def read_recipients(path: Path) -> Recipients:
                 continue
             column = 0
         cell = cells[column] if column < len(cells) else ""
-        try:
-            address = normal_address(cell)
-        except ValueError as err:
-            recipients.invalid.append(Invalid(reader.line_num, cell, str(err)))
-            continue
-        if key(address) in seen:
-            recipients.duplicates += 1
-            continue
-        seen.add(key(address))
-        recipients.addresses.append(address)
+        for text in cell_addresses(cell) or [cell]:
+            recipients.add(text, reader.line_num)
     return recipients
 
 
@@ -154,6 +167,41 @@ def read_recipients(path: Path) -> Recipients:
 def log_path(issue_dir: Path, number: int) -> Path:
     """Where the send log of an issue lives: beside its sources, ignored by git (it lists people)."""
     return issue_dir / ".sent" / f"{number}.jsonl"
+
+
+class BatchEvent(BaseModel):
+    """A message about to go out: logged before it is sent."""
+
+    event: Literal["batch"]
+    batch: int
+    recipients: list[str]
+    pdf_sha256: str | None = None
+    """The edition it carries; older logs may lack it."""
+
+
+class ResultEvent(BaseModel):
+    """What became of a batch: logged after it was sent."""
+
+    event: Literal["result"]
+    batch: int
+    delivered: list[str] = Field(default_factory=list)
+    refused: dict[str, tuple[int, str]] = Field(default_factory=dict)
+    unsent: list[str] = Field(default_factory=list)
+    uncertain: list[str] = Field(default_factory=list)
+
+
+Event = BatchEvent | ResultEvent
+EVENT: TypeAdapter[Event] = TypeAdapter(Annotated[Event, Field(discriminator="event")])
+
+
+def parse_event(line: bytes) -> Event:
+    """One line of the send log as an event; ValueError says what is wrong with it."""
+    try:
+        return EVENT.validate_json(line)
+    except ValidationError as err:
+        problem = err.errors()[0]
+        where = ".".join(map(str, problem["loc"]))
+        raise ValueError(f"{where}: {problem['msg']}" if where else problem["msg"]) from None
 
 
 @dataclass
@@ -166,58 +214,88 @@ class History:
     uncertain: set[str] = field(default_factory=set)
     batches: int = 0
     """The highest batch number used so far; new batches count on from it."""
+    editions: dict[str, str] = field(default_factory=dict)
+    """The sha256 of the PDF each delivered address got, where the log says."""
+    batch_editions: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, path: Path) -> History:
-        """The history in a log; a damaged last line (a crash while writing it) is ignored."""
+        """The history in a log; raises SendError on a damaged line, except a torn last line (warned, skipped)."""
         history = cls()
-        if not path.is_file():
-            return history
-        lines = path.read_text(encoding="utf-8").splitlines()
+        try:
+            data = path.read_bytes() if path.is_file() else b""
+        except OSError as err:
+            raise SendError(f"cannot read the send log {path}: {err.strerror}") from err
+        *lines, torn = data.split(b"\n")  # `torn` is empty when the last line is whole
         pending: dict[str, int] = {}
         for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
             try:
-                event = json.loads(line)
-            except json.JSONDecodeError as err:
-                if number == len(lines):
-                    break
-                raise IssuepdfError(f"{path}:{number}: damaged send log ({err}); fix or remove that line") from err
-            history.apply(event, pending)
+                history.apply(parse_event(line), pending)
+            except ValueError as err:
+                raise SendError(f"{path}:{number}: damaged send log ({err}); fix or remove that line") from None
+        if torn:
+            try:
+                history.apply(parse_event(torn), pending)
+            except ValueError:
+                logger.warning(
+                    "%s:%d: the last line was cut off (a run stopped while writing it); ignored", path, len(lines) + 1
+                )
         for address in pending:
             if address not in history.delivered:
                 history.refused.pop(address, None)
                 history.uncertain.add(address)
         return history
 
-    def apply(self, event: dict[str, Any], pending: dict[str, int]) -> None:
+    def apply(self, event: Event, pending: dict[str, int]) -> None:
         """Take one event into account; `pending` maps addresses to a batch logged without a result yet."""
-        batch = int(event.get("batch", 0))
-        self.batches = max(self.batches, batch)
-        if event.get("event") == "batch":
-            pending.update((key(a), batch) for a in event["recipients"])
+        self.batches = max(self.batches, event.batch)
+        if isinstance(event, BatchEvent):
+            pending.update((key(a), event.batch) for a in event.recipients)
+            if event.pdf_sha256:
+                self.batch_editions[event.batch] = event.pdf_sha256
             return
-        for a in [*event.get("delivered", []), *event.get("refused", {}), *event.get("unsent", [])]:
-            if pending.get(key(a)) == batch:
+        for a in [*event.delivered, *event.refused, *event.unsent]:
+            if pending.get(key(a)) == event.batch:
                 del pending[key(a)]
-        for a in event.get("uncertain", []):
+        for a in event.uncertain:
             pending.pop(key(a), None)
             if key(a) not in self.delivered:
                 self.uncertain.add(key(a))
-        for a in event.get("delivered", []):
+        for a in event.delivered:
             self.delivered.add(key(a))
             self.uncertain.discard(key(a))
             self.refused.pop(key(a), None)
-        for a, (code, reply) in event.get("refused", {}).items():
+            if event.batch in self.batch_editions:
+                self.editions.setdefault(key(a), self.batch_editions[event.batch])
+        for a, (code, reply) in event.refused.items():
             if key(a) not in self.delivered:
                 self.uncertain.discard(key(a))
                 if code >= 500:
                     self.refused[key(a)] = (code, reply)
-        for a in event.get("unsent", []):
+        for a in event.unsent:
             self.uncertain.discard(key(a))
+
+    def other_editions(self, pdf_sha256: str) -> dict[str, list[str]]:
+        """The addresses delivered a PDF other than `pdf_sha256`, by the sha256 of the one they got."""
+        found: dict[str, list[str]] = {}
+        for address, sha in self.editions.items():
+            if sha != pdf_sha256:
+                found.setdefault(sha, []).append(address)
+        return found
+
+
+class LogWriteError(SendError):
+    """The send log cannot be written (disk full, read-only folder): the run must stop."""
 
 
 class SendLog:
-    """The open send log of one run: locked against a second run, every record fsynced."""
+    """The open send log of one run: locked against a second run, every record fsynced.
+
+    Written through a plain file descriptor, without a buffer: a record that fails to write is
+    cut off again, so the log says exactly what it said before, and nothing is flushed later.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -226,41 +304,62 @@ class SendLog:
             path.parent.mkdir(parents=True, exist_ok=True)
             if new_folder:
                 (path.parent / ".gitignore").write_text("# send logs list subscribers: never commit them\n*\n")
-            self.handle: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
         except OSError as err:
             raise SendError(f"cannot write the send log {path}: {err.strerror}") from err
         try:
             import fcntl
 
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except ImportError:  # not POSIX (Windows): no lock
             pass
         except OSError as err:
-            self.handle.close()
+            os.close(self.fd)
             raise SendError(f"another `issuepdf send` is sending this issue (it holds {path})") from err
-        self._drop_torn_line()
+        try:
+            self._end_last_line()
+        except OSError as err:
+            os.close(self.fd)
+            raise LogWriteError(f"cannot write the send log {path}: {err.strerror}; nothing was sent") from err
         _fsync_folder(path.parent)
 
-    def _drop_torn_line(self) -> None:
-        """Cut a last line a crash left half-written, so the next record starts on a line of its own.
+    def _end_last_line(self) -> None:
+        """Make the log end with a whole line, so the next record starts on a line of its own.
 
-        Safe either way: a torn `batch` line means nothing was sent yet; a torn `result` line leaves
-        its batch without an outcome, so its addresses count as uncertain.
+        A last line without its line end is either a whole event (ended now, so it is kept) or
+        a line a crash cut off (removed). Removing it is safe: a torn `batch` line means nothing
+        was sent yet; a torn `result` line leaves its batch without an outcome, so its addresses
+        count as uncertain.
         """
         data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            os.ftruncate(self.handle.fileno(), data.rfind(b"\n") + 1)
-            os.fsync(self.handle.fileno())
+        if not data or data.endswith(b"\n"):
+            return
+        start = data.rfind(b"\n") + 1
+        try:
+            parse_event(data[start:])
+        except ValueError:
+            os.ftruncate(self.fd, start)
+        else:
+            os.write(self.fd, b"\n")
+        os.fsync(self.fd)
 
     def record(self, event: dict[str, Any]) -> None:
-        """Append one event and make it durable before anything else happens."""
+        """Append one event and make it durable before anything else happens; LogWriteError if it cannot."""
         event = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **event}
-        self.handle.write(json.dumps(event, ensure_ascii=False) + "\n")
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
+        data = (json.dumps(event, ensure_ascii=False) + "\n").encode()
+        end = os.lseek(self.fd, 0, os.SEEK_END)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(self.fd, data[written:])
+            os.fsync(self.fd)
+        except OSError as err:
+            with suppress(OSError):
+                os.ftruncate(self.fd, end)
+            raise LogWriteError(f"cannot write the send log {self.path}: {err.strerror}") from err
 
     def close(self) -> None:
-        self.handle.close()
+        os.close(self.fd)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -290,6 +389,10 @@ class Plan:
     """Uncertain addresses not sent again (without --retry-uncertain)."""
     refused_before: list[str]
     already: int
+    pdf_sha256: str
+    """The edition this run sends: the sha256 of the email PDF."""
+    new_edition: bool = False
+    """Whether to send the rest this PDF though the log shows others got a different one."""
 
     @property
     def sender(self) -> str:
@@ -324,6 +427,7 @@ class Plan:
             lines.append(f"already sent: {self.already} (send log {self.log})")
         lines += [f"refused earlier, not retried: {a}: {self.history.refused[key(a)][0]}" for a in self.refused_before]
         lines += [f"uncertain, not sent again (--retry-uncertain sends it): {a}" for a in self.held]
+        lines += self.edition_lines(dry_run)
         if not count:
             lines.append("nothing to send: every address on the list has been sent this issue (or was refused)")
             return lines
@@ -338,11 +442,51 @@ class Plan:
                 lines += [f"  {address}" for address in batch]
             if self.missing:
                 lines.append(f"cannot send yet: set {' and '.join(self.missing)} in issuepdf.yaml (see docs/email.md)")
+            if self.history.other_editions(self.pdf_sha256) and not self.new_edition:
+                lines.append(f"cannot send: {changed_edition(self.history, self.pdf_sha256)}")
             lines.append("dry run: nothing was sent; add --send to send")
         return lines
 
+    def edition_lines(self, dry_run: bool) -> list[str]:
+        """Who got which PDF, when the log shows an edition other than this one; a dry run names them."""
+        others = self.history.other_editions(self.pdf_sha256)
+        lines = []
+        for sha, addresses in others.items():
+            lines.append(f"edition sha256 {sha[:12]}… (earlier) went to {len(addresses)} address(es)")
+            if dry_run:
+                lines += [f"  {address}" for address in addresses]
+        if others:
+            lines.append(f"edition sha256 {self.pdf_sha256[:12]}… (this PDF) goes to the rest")
+        return lines
 
-def plan_send(issue_dir: Path, subscribers: Path, retry_uncertain: bool = False) -> Plan:
+    def batch_event(self, number: int, message_id: str, batch: list[str]) -> dict[str, Any]:
+        """The log record written before a batch goes out, with the edition(s) this issue went out in."""
+        event = {
+            "event": "batch",
+            "batch": number,
+            "issue": self.draft.issue.number,
+            "message_id": message_id,
+            "pdf_sha256": self.pdf_sha256,
+            "recipients": batch,
+        }
+        if self.new_edition and (others := self.history.other_editions(self.pdf_sha256)):
+            event["earlier_pdf_sha256"] = sorted(others)
+        return event
+
+
+def changed_edition(history: History, pdf_sha256: str) -> str:
+    """Why a resumed run with a different PDF is refused, and what to do."""
+    others = history.other_editions(pdf_sha256)
+    count = sum(map(len, others.values()))
+    earlier = ", ".join(f"{sha[:12]}…" for sha in others)
+    return (
+        f"the email PDF changed since the issue was first sent: {count} address(es) got sha256 {earlier}, "
+        f"this one is {pdf_sha256[:12]}…; restore the sources of the edition sent, or add --new-edition "
+        "to send the rest this one"
+    )
+
+
+def plan_send(issue_dir: Path, subscribers: Path, retry_uncertain: bool = False, new_edition: bool = False) -> Plan:
     """Compose the issue's email edition and plan its sending to the subscriber list."""
     issue_dir = issue_dir.resolve()
     settings = load_settings(issue_dir)
@@ -351,13 +495,17 @@ def plan_send(issue_dir: Path, subscribers: Path, retry_uncertain: bool = False)
     if settings.smtp.ca_file:
         ca_file = project_root(issue_dir) / settings.smtp.ca_file
         settings = settings.model_copy(update={"smtp": settings.smtp.model_copy(update={"ca_file": str(ca_file)})})
-    return make_plan(
-        draft, settings, read_recipients(subscribers), log_path(issue_dir, draft.issue.number), retry_uncertain
-    )
+    log = log_path(issue_dir, draft.issue.number)
+    return make_plan(draft, settings, read_recipients(subscribers), log, retry_uncertain, new_edition)
 
 
 def make_plan(
-    draft: Draft, settings: Settings, recipients: Recipients, log: Path, retry_uncertain: bool = False
+    draft: Draft,
+    settings: Settings,
+    recipients: Recipients,
+    log: Path,
+    retry_uncertain: bool = False,
+    new_edition: bool = False,
 ) -> Plan:
     """Split the addresses not yet sent into Bcc batches, skipping those the send log rules out."""
     history = History.read(log)
@@ -374,7 +522,8 @@ def make_plan(
             todo.append(address)
     size = settings.smtp.batch_size
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-    return Plan(draft, settings, recipients, log, history, batches, held, refused, already)
+    pdf_sha256 = sha256_file(draft.pdf)
+    return Plan(draft, settings, recipients, log, history, batches, held, refused, already, pdf_sha256, new_edition)
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -579,6 +728,8 @@ def execute(
     log = SendLog(plan.log)
     try:
         fresh = History.read(plan.log)  # under the lock: another run may have sent some since the plan
+        if fresh.other_editions(plan.pdf_sha256) and not plan.new_edition:
+            raise SendError(f"nothing was sent: {changed_edition(fresh, plan.pdf_sha256)}")
         batches = [kept for batch in plan.batches if (kept := [a for a in batch if key(a) not in fresh.delivered])]
         if batches:
             server = connect(plan.settings.smtp)
@@ -602,49 +753,22 @@ def _send_batches(
     clock: Callable[[], float],
 ) -> None:
     smtp = plan.settings.smtp
-    pdf_sha256 = sha256_file(plan.draft.pdf)
-    domain = plan.sender.rpartition("@")[2]
     next_start = clock()
     with _deferred_interrupts() as interrupts:
         for index, batch in enumerate(batches):
+            later = sum(map(len, batches[index + 1 :]))
             try:
                 sleep(max(0.0, next_start - clock()))
             except KeyboardInterrupt:
-                report.remaining = sum(map(len, batches[index:]))
+                report.remaining = len(batch) + later
                 raise SendError("interrupted; run the same command again to send the rest", report.lines()) from None
             next_start = clock() + len(batch) * 60 / smtp.recipients_per_minute
-            number = numbered_from + index + 1
-            message = copy.deepcopy(plan.draft.message)
-            message["Date"] = format_datetime(dt.datetime.now(dt.UTC).astimezone())
-            message["Message-ID"] = make_msgid("issue", domain=domain)
-            data = message_bytes(message)
             interrupts.in_batch = True
             try:
-                log.record(
-                    {
-                        "event": "batch",
-                        "batch": number,
-                        "issue": plan.draft.issue.number,
-                        "message_id": message["Message-ID"],
-                        "pdf_sha256": pdf_sha256,
-                        "recipients": batch,
-                    }
-                )
-                outcome = transmit(server, plan.sender, batch, data)
-                log.record(
-                    {
-                        "event": "result",
-                        "batch": number,
-                        "delivered": outcome.delivered,
-                        "refused": outcome.refused,
-                        "unsent": outcome.unsent,
-                        "uncertain": outcome.uncertain,
-                        "error": outcome.error,
-                    }
-                )
+                outcome = _send_one(plan, numbered_from + index + 1, batch, later, log, server, report)
             except KeyboardInterrupt:
                 report.uncertain += batch
-                report.remaining = sum(map(len, batches[index + 1 :]))
+                report.remaining = later
                 raise SendError("interrupted while sending; run the same command again", report.lines()) from None
             finally:
                 interrupts.in_batch = False
@@ -657,8 +781,34 @@ def _send_batches(
                 len(outcome.refused),
             )
             if outcome.error:
-                report.remaining = sum(map(len, batches[index + 1 :]))
+                report.remaining = later
                 raise SendError(f"sending stopped: {outcome.error}", report.lines())
             if interrupts.requested:
-                report.remaining = sum(map(len, batches[index + 1 :]))
+                report.remaining = later
                 raise SendError("interrupted; run the same command again to send the rest", report.lines())
+
+
+def _send_one(
+    plan: Plan, number: int, batch: list[str], later: int, log: SendLog, server: smtplib.SMTP, report: Report
+) -> Outcome:
+    """Log a batch, send it, log its outcome; a log that cannot be written stops the run, saying what went out."""
+    message = copy.deepcopy(plan.draft.message)
+    message["Date"] = format_datetime(dt.datetime.now(dt.UTC).astimezone())
+    message["Message-ID"] = make_msgid("issue", domain=plan.sender.rpartition("@")[2])
+    try:
+        log.record(plan.batch_event(number, message["Message-ID"], batch))
+    except LogWriteError as err:
+        report.remaining = len(batch) + later
+        raise SendError(f"{err}; stopped before message {number}, which was not sent", report.lines()) from err
+    outcome = transmit(server, plan.sender, batch, message_bytes(message))
+    try:
+        log.record({"event": "result", "batch": number, **asdict(outcome)})
+    except LogWriteError as err:
+        report.add(outcome)
+        report.remaining = later
+        raise SendError(
+            f"{err}; stopped after message {number} went out: the log lacks its outcome, so the next run "
+            f"holds its {len(batch)} address(es) back as uncertain (--retry-uncertain sends them)",
+            report.lines(),
+        ) from err
+    return outcome
