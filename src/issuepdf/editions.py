@@ -2,7 +2,8 @@
 
 - screen: the default, for reading on screen and for the email edition; optionally tagged (PDF/UA).
 - print: 3 mm bleed with crop marks (TrimBox = A4, BleedBox = A4 + 3 mm), PDF/X-4.
-- archive: PDF/A-3b with every source file of the issue embedded, so the PDF alone rebuilds it.
+- archive: PDF/A-3b with every file the build reads from the issue folder embedded (sources, photos,
+  layouts/ overrides) and a record of what else it needs, so the PDF alone rebuilds it.
 - email: the screen layout with images downsampled for a small attachment.
 
 Every edition is reproducible: its dates come from the issue's date (or SOURCE_DATE_EPOCH) and
@@ -13,11 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import logging
 import os
+import unicodedata
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from . import __version__
+from .manifest import fonts_sha256, sha256_file
+from .model import Photo
+from .paths import project_root
 from .settings import email_image_options
+from .typeset import IMAGES_BY_PLACE
 from .validate import Checked
 
 Edition = Literal["screen", "print", "archive", "email"]
@@ -25,6 +35,15 @@ EDITIONS: tuple[Edition, ...] = ("screen", "print", "archive", "email")
 EMAIL_DPI = 150
 EMAIL_JPEG_QUALITY = 80
 KST = dt.timezone(dt.timedelta(hours=9))
+BUILD_RECORD = "issuepdf-build.json"
+"""The archive edition's note of what a rebuild needs beyond its sources: issuepdf, layouts/, fonts/."""
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".svg"})
+DATA_SUFFIXES = frozenset({".yaml", ".yml", ".csv"})
+LAYOUT_SUFFIXES = frozenset({".html", ".css"})
+"""Templates and stylesheets: read only from an issue's layouts/ folder."""
+MAX_NAME_BYTES = 1024
+
+logger = logging.getLogger("issuepdf")
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,9 @@ class EditionPlan:
     variant: str | None
     image_options: tuple[tuple[str, Any], ...] = ()
     """WeasyPrint image options (dpi, jpeg_quality, optimize_images) for smaller files."""
+    images_by_url: bool = False
+    """Name images as WeasyPrint does, by absolute URL, not by place: `mail.largest_images` traces
+    the email edition's images to their photo files by these names (so it is not folder-independent)."""
 
     def file_name(self, number: int) -> str:
         return f"issue-{number}.pdf" if self.name == "screen" else f"issue-{number}-{self.name}.pdf"
@@ -46,7 +68,11 @@ PLANS: dict[Edition, EditionPlan] = {
     "print": EditionPlan("print", "edition-print.css", "pdf/x-4"),
     "archive": EditionPlan("archive", None, "pdf/a-3b"),
     "email": EditionPlan(
-        "email", None, None, (("dpi", EMAIL_DPI), ("jpeg_quality", EMAIL_JPEG_QUALITY), ("optimize_images", True))
+        "email",
+        None,
+        None,
+        (("dpi", EMAIL_DPI), ("jpeg_quality", EMAIL_JPEG_QUALITY), ("optimize_images", True)),
+        images_by_url=True,
     ),
 }
 
@@ -60,7 +86,12 @@ def build_time(checked: Checked) -> dt.datetime:
 
 
 def render_options(plan: EditionPlan, checked: Checked) -> dict[str, Any]:
-    """WeasyPrint's render options for an edition: WeasyPrint 70 reads the image options at layout."""
+    """WeasyPrint's render options for an edition: WeasyPrint 70 reads the image options at layout.
+
+    Also sets how the layout that follows names its images (typeset.IMAGES_BY_PLACE): WeasyPrint has
+    no option for it, and it must be decided before layout.
+    """
+    IMAGES_BY_PLACE.set(not plan.images_by_url)
     options: dict[str, Any] = dict(plan.image_options)
     if plan.name == "email":
         options.update(email_image_options(checked))  # issuepdf.yaml or the issue may set dpi and quality
@@ -75,7 +106,7 @@ def pdf_options(plan: EditionPlan, checked: Checked, tagged: bool) -> dict[str, 
     if tagged:
         options["pdf_tags"] = True
     if plan.name == "archive":
-        options["attachments"] = source_attachments(checked)
+        options["attachments"] = archive_attachments(checked)
     return options
 
 
@@ -89,19 +120,115 @@ def _identifier(checked: Checked, plan: EditionPlan) -> bytes:
     return digest.hexdigest().encode()
 
 
-def source_attachments(checked: Checked) -> list[Any]:
-    """Every source file as a PDF attachment named by its path in the issue folder."""
+def build_inputs(checked: Checked) -> list[Path]:
+    """Every file of the issue folder the build reads: sources, photos, and the files of its layouts/.
+
+    What comes with issuepdf (the project's layouts/ and fonts/) is not among them: the build record
+    names it by hash instead.
+    """
+    photos = [
+        checked.issue_dir / block.photo
+        for section in checked.issue.sections
+        for article in section.articles
+        for block in article.body
+        if isinstance(block, Photo)
+    ]
+    layouts = checked.issue_dir / "layouts"
+    overrides = [path for path in layouts.rglob("*") if path.is_file()] if layouts.is_dir() else []
+    return sorted({*checked.sources, *(path for path in photos if path.is_file()), *overrides})
+
+
+def archive_name_problem(name: str) -> str | None:
+    """Why a file of this name can be neither embedded in an archive edition nor extracted, or None.
+
+    Only the kinds of file a build reads, by plain relative names: nothing hidden, nothing that
+    climbs out, names the folder itself or hides characters from the editor's eye.
+    """
+    parts = name.split("/")
+    if not name or len(name.encode()) > MAX_NAME_BYTES:
+        return "an empty or overlong name"
+    if any(unicodedata.category(char).startswith("C") or char == "\\" for char in name):
+        return "a name with control characters or backslashes"
+    if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        return "not a plain relative path (absolute, '.', '..' or an empty part)"
+    if any(part.startswith(".") for part in parts):
+        return "a hidden file"
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in DATA_SUFFIXES | IMAGE_SUFFIXES or (parts[0] == "layouts" and suffix in LAYOUT_SUFFIXES):
+        return None
+    return "not a kind of file an issue is built from (YAML, CSV, images; HTML and CSS in layouts/)"
+
+
+def tree_sha256(folder: Path) -> str:
+    """A hash of every file's path and bytes under `folder` (hidden files aside): the same tree, the same hash."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in relative.split("/")):
+            digest.update(relative.encode() + b"\0" + bytes.fromhex(sha256_file(path)))
+    return digest.hexdigest()
+
+
+def build_record(project: Path) -> dict[str, str]:
+    """What a rebuild needs beside the archive's sources: this issuepdf, these layouts/ and fonts/."""
+    return {
+        "issuepdf": __version__,
+        "layouts_sha256": tree_sha256(project / "layouts"),
+        "fonts_sha256": fonts_sha256(project / "fonts"),
+    }
+
+
+def record_differences(recorded: dict[str, Any], current: dict[str, str]) -> list[str]:
+    """Each way this installation differs from the one that built an archive edition."""
+    return [
+        f"{key} is {current[key]}, the archive edition was built with {recorded.get(key)}"
+        for key in current
+        if recorded.get(key) != current[key]
+    ]
+
+
+def _warn_if_rebuilt_elsewhere(issue_dir: Path, current: dict[str, str]) -> None:
+    """An issue extracted from an archive edition rebuilds byte-identical only with what built it."""
+    path = issue_dir / BUILD_RECORD
+    if not path.is_file():
+        return
+    try:
+        recorded = json.loads(path.read_bytes())
+    except ValueError as err:
+        logger.warning("%s: cannot read the build record (%s); the rebuild may differ", path, err)
+        return
+    for difference in record_differences(recorded if isinstance(recorded, dict) else {}, current):
+        logger.warning("%s: %s; the rebuilt PDF will differ from the archived one", path, difference)
+
+
+def archive_attachments(checked: Checked) -> list[Any]:
+    """Every file the build reads from the issue folder, then the build record, as PDF attachments.
+
+    A file whose kind `issuepdf extract` would refuse is left out, with a warning.
+    """
+    moment = build_time(checked)
+    record = build_record(project_root(checked.issue_dir))
+    _warn_if_rebuilt_elsewhere(checked.issue_dir, record)
+    attachments = []
+    for path in build_inputs(checked):
+        name = path.relative_to(checked.issue_dir).as_posix()
+        problem = archive_name_problem(name)
+        if problem:
+            logger.warning("%s is not embedded in the archive edition: %s", name, problem)
+            continue
+        attachments.append(_attachment(name, moment, "Source", filename=str(path)))
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    return [*attachments, _attachment(BUILD_RECORD, moment, "Data", string=text)]
+
+
+def _attachment(name: str, moment: dt.datetime, relationship: str, **source: str) -> Any:
     from weasyprint import Attachment
 
-    moment = build_time(checked)
-    return [
-        Attachment(
-            filename=str(path),
-            name=path.relative_to(checked.issue_dir).as_posix(),
-            description="issuepdf source",
-            created=moment,
-            modified=moment,
-            relationship="Source",
-        )
-        for path in checked.sources
-    ]
+    return Attachment(
+        **source,
+        name=name,
+        description="issuepdf source" if relationship == "Source" else "issuepdf build record",
+        created=moment,
+        modified=moment,
+        relationship=relationship,
+    )

@@ -12,6 +12,8 @@ import mimetypes
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -22,10 +24,31 @@ if TYPE_CHECKING:
     import weasyprint
 
 
+IMAGES_BY_PLACE: ContextVar[bool] = ContextVar("images_by_place", default=True)
+"""Whether the images laid out now are named by their place (see `_image_md5`); the edition decides."""
+_PLACES: dict[bytes, bytes] = {}
+"""Every URL a LocalFetcher served → the file's place: the index of its root and its path inside."""
+
+
+def _image_md5(data: bytes, usedforsecurity: bool = True) -> Any:
+    """WeasyPrint's image naming, by place instead of by absolute URL.
+
+    WeasyPrint 70 names each raster image `md5(absolute URL)` (weasyprint/images.py,
+    get_image_from_uri), and the name is written into every page that shows it: the same issue
+    built in two folders gave two PDFs. The fetcher has just served that URL, so it knows the file's
+    place in the issue, layouts/ or fonts/, which is the same wherever the folders are.
+    """
+    place = _PLACES.get(data) if IMAGES_BY_PLACE.get() else None
+    return hashlib.md5(place or data, usedforsecurity=usedforsecurity)
+
+
+@cache
 def _fetcher_class() -> type:
     """Built lazily so that importing this module does not load WeasyPrint (and fontconfig)."""
-    from weasyprint import URLFetcher
+    from weasyprint import URLFetcher, images
     from weasyprint.urls import URLFetcherResponse
+
+    images.md5 = _image_md5  # only image names: images.py uses md5 for nothing else
 
     class LocalFetcher(URLFetcher):
         """Serves files under the allowed folders and refuses everything else."""
@@ -39,8 +62,10 @@ def _fetcher_class() -> type:
             if parts.scheme != "file":
                 raise ValueError(f"refused {url}: issuepdf reads no network resources")
             path = Path(unquote(parts.path)).resolve()
-            if not any(path.is_relative_to(root) for root in self.roots):
+            index = next((i for i, root in enumerate(self.roots) if path.is_relative_to(root)), None)
+            if index is None:
                 raise ValueError(f"refused {path}: outside the issue, layouts and fonts folders")
+            _PLACES[url.encode()] = f"{index}:{path.relative_to(self.roots[index]).as_posix()}".encode()
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(path.as_uri(), printable_bytes(path, path.read_bytes()), {"Content-Type": mime})
 
