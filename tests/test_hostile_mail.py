@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 from issuepdf.cli import main
 from issuepdf.logs import WarningCounter
 from issuepdf.mail import Draft, compose
-from issuepdf.send import History, SendError, execute, log_path, read_recipients
+from issuepdf.send import History, SendError, SendLog, execute, log_path, read_recipients
 from issuepdf.settings import SettingsError, load_settings
 
 from .conftest import MINIMAL
@@ -205,6 +205,13 @@ def test_a_damaged_line_before_the_last_is_refused_with_file_and_line(tmp_path: 
 def test_a_whole_last_line_without_its_line_end_is_kept(tmp_path: Path) -> None:
     log = write_log(tmp_path / "260.jsonl", BATCH, json.dumps(RESULT).encode())
     assert History.read(log).delivered == {"kim@x.org", "lee@x.org"}
+    sending = SendLog(log)  # ends the line, so the next record starts on its own
+    try:
+        sending.record({"event": "batch", "batch": 2, "recipients": ["park@x.org"]})
+    finally:
+        sending.close()
+    history = History.read(log)
+    assert history.delivered == {"kim@x.org", "lee@x.org"} and history.uncertain == {"park@x.org"}
 
 
 def failing_write(after: int) -> Callable[[int, bytes], int]:
