@@ -72,7 +72,8 @@ def test_a_cell_with_several_addresses_sends_to_each_and_lists_a_bad_one(tmp_pat
         '김,"kim@example.org, kim.home@example.org"\n'
         "이,lee@example.org; lee.home@example.org\n"
         '박,"""Park, Jiyoung"" <park@example.org>"\n'
-        '최,"choi@example.org, choi@@example.org"\n',
+        '최,"choi@example.org, choi@@example.org"\n'
+        "정,jung@example.org, jung.home@example.org\n",  # typed without quotes: two CSV cells
         encoding="utf-8",
     )
     recipients = read_recipients(subscribers)
@@ -83,8 +84,13 @@ def test_a_cell_with_several_addresses_sends_to_each_and_lists_a_bad_one(tmp_pat
         "lee.home@example.org",
         "park@example.org",
         "choi@example.org",
+        "jung@example.org",
+        "jung.home@example.org",
     ]
     assert [(bad.line, bad.text) for bad in recipients.invalid] == [(5, "choi@@example.org")]
+    headless = tmp_path / "headless.csv"
+    headless.write_text("kim@example.org,김민수\nlee@example.org, lee.home@example.org\n", encoding="utf-8")
+    assert read_recipients(headless).addresses == ["kim@example.org", "lee@example.org", "lee.home@example.org"]
 
 
 # --- line breaks in header values ---------------------------------------------------------------

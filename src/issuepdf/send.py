@@ -133,8 +133,8 @@ def normal_address(text: str) -> str:
 def read_recipients(path: Path) -> Recipients:
     """Read a subscriber CSV: the column titled `email` (or `이메일`, …), else the first column.
 
-    Blank lines and lines starting with `#` are skipped; a cell may hold several addresses
-    (`cell_addresses`); every bad address is kept with its line number.
+    Blank lines and lines starting with `#` are skipped; a line may hold several addresses
+    (`row_addresses`); every bad address is kept with its line number.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -144,6 +144,7 @@ def read_recipients(path: Path) -> Recipients:
         raise IssuepdfError(f"cannot read {path}: {err.strerror}") from err
     recipients = Recipients(path)
     column: int | None = None
+    titled = 1
     reader = csv.reader(io.StringIO(text))
     for row in reader:
         cells = [cell.strip() for cell in row]
@@ -153,12 +154,22 @@ def read_recipients(path: Path) -> Recipients:
             titles = [cell.casefold() for cell in cells]
             column = next((i for i, title in enumerate(titles) if title in HEADER_NAMES), None)
             if column is not None:
+                titled = len(cells)
                 continue
             column = 0
-        cell = cells[column] if column < len(cells) else ""
-        for text in cell_addresses(cell) or [cell]:
-            recipients.add(text, reader.line_num)
+        for address in row_addresses(cells, column, titled) or [""]:
+            recipients.add(address, reader.line_num)
     return recipients
+
+
+def row_addresses(cells: list[str], column: int, titled: int) -> list[str]:
+    """The addresses of one line: those of its address cell, and of any cell holding `@` past the titled columns.
+
+    Typed without quotes, `kim@x.org, kim.home@x.org` is two CSV cells: the second lands past the
+    columns the header names (or past the first, without a header), and the editor meant it too.
+    """
+    cells = [cells[column] if column < len(cells) else "", *(cell for cell in cells[titled:] if "@" in cell)]
+    return [address for cell in cells for address in cell_addresses(cell)]
 
 
 # --- the send log -----------------------------------------------------------------------------
