@@ -49,9 +49,16 @@ def test_archive_is_pdfa_3b_and_gives_back_its_sources(
     reader = PdfReader(editions["archive"])
     xmp = reader.xmp_metadata.stream.get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
-    written = extract(editions["archive"], tmp_path / "sources")
-    names = sorted(p.relative_to(tmp_path / "sources").as_posix() for p in written)
-    assert names == ["articles/gazelle.yaml", "charts/founded.csv", "charts/founded.yaml", "issue.yaml"]
+    extracted = extract(editions["archive"], tmp_path / "sources")
+    names = sorted(p.relative_to(tmp_path / "sources").as_posix() for p in extracted.files)
+    assert names == [
+        "articles/gazelle.yaml",
+        "charts/founded.csv",
+        "charts/founded.yaml",
+        "images/aiot-forum.png",
+        "issue.yaml",
+        "layouts/issue.css",
+    ]
     for name in names:
         assert (tmp_path / "sources" / name).read_bytes() == (blocks_issue / name).read_bytes()
 

@@ -152,15 +152,15 @@ def preview_command(issue_dir: Path, pages: str | None, out: Path | None, dpi: i
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
 def extract_command(pdf: Path, target: Path) -> None:
-    """Take the issue's sources back out of an archive-edition PDF into TARGET."""
+    """Take the issue's files back out of an archive-edition PDF into TARGET, a new or empty folder."""
     from .extract import extract
 
     try:
-        written = extract(pdf, target)
+        extracted = extract(pdf, target)
     except IssuepdfError as err:
         _fail(err)
-    for path in written:
-        click.echo(str(path))
+    for line in extracted.lines():
+        click.echo(line)
 
 
 @main.command("bench")

@@ -1,30 +1,224 @@
-"""`issuepdf extract`: the sources embedded in an archive-edition PDF, back as files."""
+"""`issuepdf extract`: the files embedded in an archive-edition PDF, back as an issue folder.
+
+A PDF may come from anywhere, so nothing is written until every embedded file has been checked:
+its name (only the kinds of file an archive edition embeds, by plain relative names), its structure
+and its size once unpacked (bounded: a small PDF can hold a flate bomb). The folder then appears
+whole, by one rename, in a new or empty DIR; nothing already there is overwritten.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .loader import safe_relative
-from .output import write_atomic
+from .editions import BUILD_RECORD, archive_name_problem, build_record, record_differences
+from .paths import project_root
 from .problems import IssuepdfError
 
+FILE_LIMIT = 50_000_000
+"""Bytes one embedded file may unpack to: ten times the largest camera photo."""
+TOTAL_LIMIT = 200_000_000
+"""Bytes all embedded files together may unpack to."""
+RECORD_LABELS = {"issuepdf": "issuepdf", "layouts_sha256": "layouts/ sha256", "fonts_sha256": "fonts/ sha256"}
 
-def extract(pdf: Path, target: Path) -> list[Path]:
-    """Write every embedded file under `target`, refusing names that would leave it."""
+
+class BadArchive(IssuepdfError):
+    """The PDF's embedded files cannot all be taken out safely; `messages` names each problem."""
+
+    def __init__(self, pdf: Path, messages: list[str]) -> None:
+        self.messages = [f"{pdf}: {message}" for message in messages]
+        super().__init__(f"{pdf}: {len(messages)} problem(s) with its embedded files; nothing was written")
+
+
+@dataclass
+class Embedded:
+    """One embedded file, checked but not yet unpacked."""
+
+    name: str
+    stream: Any
+    compressed: bool
+
+
+@dataclass
+class Extracted:
+    """What `extract` wrote, and what rebuilding the issue byte-identical needs."""
+
+    folder: Path
+    files: list[Path]
+    record: dict[str, Any] | None
+    differences: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The files written, then what a rebuild needs and whether this installation has it."""
+        lines = [str(path) for path in self.files]
+        command = f"`issuepdf build {self.folder} --edition archive`"
+        if self.record is None:
+            return [*lines, f"no build record in this PDF (made before issuepdf wrote one): {command} may differ"]
+        needs = ", ".join(f"{label} {self.record.get(key)}" for key, label in RECORD_LABELS.items())
+        lines.append(f"{command} gives the same PDF again with {needs}")
+        if not self.differences:
+            return [*lines, "this installation has all of it"]
+        return [*lines, *(f"warning: {difference}; a rebuild will differ" for difference in self.differences)]
+
+
+def extract(pdf: Path, target: Path) -> Extracted:
+    """Check every embedded file of `pdf`, then write them all into the new or empty folder `target`."""
+    _check_target(target)
+    contents = _unpacked(pdf, _embedded(pdf))
+    record = _record(pdf, contents.get(BUILD_RECORD))
+    files = _write_folder(target, contents)
+    differences = record_differences(record, build_record(project_root(target))) if record else []
+    return Extracted(target, [path for path in files if path.name != BUILD_RECORD], record, differences)
+
+
+def _check_target(target: Path) -> None:
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise IssuepdfError(f"{target} is not a folder; give a new or empty folder")
+    if target.is_dir() and any(target.iterdir()):
+        raise IssuepdfError(f"{target} is not empty; extract into a new or empty folder, so nothing is overwritten")
+
+
+def _embedded(pdf: Path) -> list[Embedded]:
+    """Every embedded file with a safe name and a plain stream; raises naming every one that is not."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
-        attachments = PdfReader(pdf).attachments
-    except (PdfReadError, OSError) as err:
+        specs = [(spec.name, spec.pdf_object) for spec in PdfReader(pdf, strict=True).attachment_list]
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as err:
         raise IssuepdfError(f"cannot read {pdf}: {err}") from err
-    if not attachments:
-        raise IssuepdfError(f"{pdf} has no embedded sources (only the archive edition has them)")
-    written = []
-    for name, contents in sorted(attachments.items()):
-        if not safe_relative(name):
-            raise IssuepdfError(f"{pdf}: refusing attachment name {name!r} (absolute or climbing out)")
-        path = target / name
-        write_atomic(path, contents[0])
-        written.append(path)
-    return written
+    if not specs:
+        raise IssuepdfError(f"{pdf} has no embedded files (only the archive edition has them)")
+    checked = [_check(name, spec) for name, spec in specs]
+    problems = [item for item in checked if isinstance(item, str)] + _clashes([str(name) for name, _ in specs])
+    if problems:
+        raise BadArchive(pdf, problems)
+    return [item for item in checked if isinstance(item, Embedded)]
+
+
+def _check(name: Any, spec: Any) -> Embedded | str:
+    """The embedded file as issuepdf writes them (a plain or Flate stream, a safe name), else the problem."""
+    from pypdf.generic import StreamObject
+
+    problem = "its name is not text" if not isinstance(name, str) else _name_problem(name)
+    stream = _stream(spec)
+    if problem is None and "/EF" not in spec:
+        problem = "no embedded file stream (/EF is missing)"
+    elif problem is None and not isinstance(stream, StreamObject):
+        problem = f"/EF does not hold a file stream (found {type(stream).__name__})"
+    elif problem is None and (_filters(stream) not in ([], ["/FlateDecode"]) or "/DecodeParms" in stream):
+        problem = f"encoded with {' '.join(_filters(stream)) or 'parameters'}; issuepdf writes plain or Flate streams"
+    if problem:
+        return f"embedded file {name!r}: {problem}"
+    return Embedded(name, stream, _filters(stream) == ["/FlateDecode"])
+
+
+def _name_problem(name: str) -> str | None:
+    return None if name == BUILD_RECORD else archive_name_problem(name)
+
+
+def _stream(spec: Any) -> Any:
+    """The stream a file specification embeds (/EF /UF or /EF /F), or None."""
+    from pypdf.generic import DictionaryObject
+
+    files = spec.get("/EF")
+    files = files.get_object() if files is not None else None
+    if not isinstance(files, DictionaryObject):
+        return None
+    key = "/UF" if "/UF" in files else "/F"
+    return files[key].get_object() if key in files else None
+
+
+def _filters(stream: Any) -> list[str]:
+    found = stream.get("/Filter")
+    found = found.get_object() if found is not None else []
+    return [str(item) for item in found] if isinstance(found, list) else [str(found)]
+
+
+def _clashes(names: list[str]) -> list[str]:
+    """Names given twice, and files whose name is another file's folder."""
+    twice = sorted(name for name, count in Counter(names).items() if count > 1)
+    folders = {"/".join(name.split("/")[:i]) for name in names for i in range(1, name.count("/") + 1)}
+    return [f"embedded file {name!r} is given twice" for name in twice] + [
+        f"embedded file {name!r} is also the folder of another" for name in sorted(set(names) & folders)
+    ]
+
+
+def _unpacked(pdf: Path, embedded: list[Embedded]) -> dict[str, bytes]:
+    """Each file's bytes, never unpacking more than FILE_LIMIT each or TOTAL_LIMIT in all."""
+    contents: dict[str, bytes] = {}
+    total = 0
+    for item in embedded:
+        data = _inflate(pdf, item, min(FILE_LIMIT, TOTAL_LIMIT - total))
+        if _checksum(item.stream) not in (None, hashlib.md5(data, usedforsecurity=False).digest()):
+            raise BadArchive(pdf, [f"embedded file {item.name!r} is damaged: its checksum does not match"])
+        contents[item.name] = data
+        total += len(data)
+    return contents
+
+
+def _checksum(stream: Any) -> bytes | None:
+    """The MD5 the PDF records for an embedded file (WeasyPrint writes one), if it records one."""
+    params = stream.get("/Params")
+    params = params.get_object() if params is not None else None
+    checksum = params.get("/CheckSum") if isinstance(params, dict) else None
+    checksum = getattr(checksum, "original_bytes", checksum)  # pypdf may have decoded it as text
+    return bytes(checksum) if isinstance(checksum, bytes) else None
+
+
+def _inflate(pdf: Path, item: Embedded, limit: int) -> bytes:
+    raw = bytes(item.stream._data)  # pypdf keeps the stream's bytes as stored here
+    if not item.compressed:
+        data = raw
+    else:
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(raw, limit + 1)
+        except zlib.error as err:
+            raise BadArchive(pdf, [f"embedded file {item.name!r} is damaged ({err})"]) from err
+    if len(data) > limit:
+        size = f"{FILE_LIMIT // 1_000_000} MB each, {TOTAL_LIMIT // 1_000_000} MB in all"
+        raise BadArchive(pdf, [f"embedded file {item.name!r} unpacks to more than the limit ({size}); refused"])
+    return data
+
+
+def _record(pdf: Path, data: bytes | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    try:
+        record = json.loads(data)
+    except ValueError as err:
+        raise BadArchive(pdf, [f"{BUILD_RECORD} is not JSON ({err})"]) from err
+    if not isinstance(record, dict):
+        raise BadArchive(pdf, [f"{BUILD_RECORD} is not a JSON object"])
+    return record
+
+
+def _write_folder(target: Path, contents: dict[str, bytes]) -> list[Path]:
+    """Write every file into a staging folder beside `target`, then rename it into place in one step."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".extract", dir=target.parent))
+    except OSError as err:
+        raise IssuepdfError(f"cannot write {target}: {err.strerror}") from err
+    try:
+        for name, data in sorted(contents.items()):
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        staging.chmod(0o755)
+        os.rename(staging, target)  # replaces an empty folder; refuses one filled meanwhile
+    except BaseException as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise IssuepdfError(f"cannot write {target}: {err.strerror}; nothing was written") from err
+        raise
+    return [target / name for name in sorted(contents)]
