@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .charts import render_missing
 from .editions import PLANS, Edition, pdf_options, render_options
+from .fidelity import verify
 from .fonts import fonts_fingerprint, use_project_fonts
 from .incremental import Session
 from .logs import counting_warnings, quiet_chatty_libraries
@@ -29,6 +31,9 @@ from .theme import load_theme
 from .transform import Document, prepare
 from .typeset import pdf_bytes, typeset
 from .validate import Checked, check
+
+if TYPE_CHECKING:
+    import weasyprint
 
 logger = logging.getLogger("issuepdf")
 
@@ -94,6 +99,14 @@ def prepare_document(checked: Checked, project: Path, timer: Timer) -> Document:
     return document
 
 
+def verify_layout(laid_out: weasyprint.Document, document: Document) -> None:
+    """Refuse a layout that lost, doubled or moved text, or that runs off a page (see fidelity.py)."""
+    problems = Problems()
+    verify(laid_out, document.sources, problems)
+    if problems:
+        raise InvalidIssue(problems)
+
+
 def build(
     issue_dir: Path,
     output: Path | None = None,
@@ -129,6 +142,8 @@ def build(
                 laid_out = typeset(html, issue_dir, roots, **options)
             else:
                 laid_out = session.typeset(html, document, issue_dir, project, plan, roots, options)
+        with timer.step("verify"):
+            verify_layout(laid_out, document)
         with timer.step("pdf"):
             pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
         if strict and warnings.records:

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from math import ceil
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from .charts import ChartJob, chart_job
 from .editions import build_time
-from .model import Article, Block, Cell, Chart, ChartSpec, Heading, Issue, Photo, Section, Table, block_key
+from .loader import KeyPath
+from .model import Article, Block, Cell, Chart, ChartSpec, Heading, Issue, Model, Photo, Section, Table, block_key
 from .placeholders import placeholder_path
+from .problems import Position
 from .theme import Theme
 from .validate import Checked
 
@@ -52,6 +57,14 @@ class BlockView:
     rows: list[list[CellView]] = field(default_factory=list)
     columns: list[tuple[float, str]] = field(default_factory=list)
     """For tables: (width in percent, alignment) per printed column."""
+    src: str = ""
+    """The block's key in `Document.sources`; the layout checks report by it."""
+
+    @property
+    def attributes(self) -> Markup:
+        """The block's id (when given) and source index, for its template's outermost element."""
+        given = getattr(self.block, "id", None)
+        return Markup(' data-src="{}"{}').format(self.src, Markup(' id="{}"').format(given) if given else "")
 
 
 @dataclass
@@ -62,6 +75,8 @@ class ArticleView:
     id: str
     number: int | None
     blocks: list[BlockView]
+    src: str = ""
+    """The article title's key in `Document.sources`."""
 
     @property
     def label(self) -> str:
@@ -94,6 +109,8 @@ class Document:
     """The moment the PDF records as its creation (the issue date, or SOURCE_DATE_EPOCH)."""
     rendered: int = 0
     """How many charts had to be rendered (not found in the cache)."""
+    sources: dict[str, Source] = field(default_factory=dict)
+    """Every block and article title as written, by the key the HTML carries in `data-src`."""
 
     @property
     def articles(self) -> list[ArticleView]:
@@ -110,13 +127,58 @@ class _Context:
     cache: Path
     charts: list[ChartJob] = field(default_factory=list)
     placeholders: dict[Path, str] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def source(self, keypath: KeyPath, written: Any) -> str:
+        """Remember where and what `keypath` was written; its key goes into the HTML as `data-src`.
+
+        The key is made of the article's and block's places (`0.2.5`), so an edit in one article
+        leaves the HTML of the others unchanged (incremental builds keep their pages)."""
+        loaded = self.checked.loaded
+        key = ".".join(str(part) for part in keypath if isinstance(part, int))
+        self.sources[key] = Source(loaded.position(keypath) if loaded else None, list(printed_texts(written)))
+        return key
+
+
+@dataclass(frozen=True)
+class Source:
+    """A block or title as written: where, and each text of it that the page must show."""
+
+    position: Position | None
+    texts: list[str]
+
+
+NOT_PRINTED = frozenset(
+    {"id", "alt", "photo", "chart", "placeholder", "numbered_as", "marker", "style", "align", "widths"}
+)
+"""Keys whose values steer the layout but are not printed."""
+
+
+def printed_texts(value: Any) -> Iterator[str]:
+    """The texts of a block that the page prints, as written (Markdown included); numbers of table cells."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield str(value)
+    elif isinstance(value, ChartSpec):
+        yield from printed_texts(value.title)
+    elif isinstance(value, Model):
+        for name in type(value).model_fields:
+            field_value = getattr(value, name)
+            if name not in NOT_PRINTED and (not isinstance(field_value, int | float) or isinstance(value, Cell)):
+                yield from printed_texts(field_value)
+    elif isinstance(value, list):
+        for item in value:
+            yield from printed_texts(item)
 
 
 def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Document:
     """Number, label and resolve everything in the issue."""
     context = _Context(checked, theme, fonts_id, cache)
     sections = [_section(context, s, section) for s, section in enumerate(checked.issue.sections, start=1)]
-    return Document(checked.issue, sections, context.charts, context.placeholders, build_time(checked))
+    document = Document(checked.issue, sections, context.charts, context.placeholders, build_time(checked))
+    document.sources = context.sources
+    return document
 
 
 def _section(context: _Context, s: int, section: Section) -> SectionView:
@@ -125,12 +187,22 @@ def _section(context: _Context, s: int, section: Section) -> SectionView:
     count = 0
     for a, article in enumerate(section.articles, start=1):
         count = article.number if article.number is not None else count + 1
-        blocks = _blocks(context, article.body)
-        articles.append(ArticleView(article, article.id or f"s{s}-a{a}", count if numbered else None, blocks))
+        keypath = ("sections", s - 1, "articles", a - 1)
+        blocks = _blocks(context, article.body, keypath)
+        view = ArticleView(article, article.id or f"s{s}-a{a}", count if numbered else None, blocks)
+        view.src = context.source((*keypath, "title"), article.title)
+        articles.append(view)
     return SectionView(section, section.id or f"s{s}", section.running_title or section.title, articles)
 
 
-def _blocks(context: _Context, body: list[Block]) -> list[BlockView]:
+def _blocks(context: _Context, body: list[Block], article: KeyPath) -> list[BlockView]:
+    views = _numbered_blocks(context, body)
+    for b, (block, view) in enumerate(zip(body, views, strict=True)):
+        view.src = context.source((*article, "body", b), block)
+    return views
+
+
+def _numbered_blocks(context: _Context, body: list[Block]) -> list[BlockView]:
     views = []
     photos = tables = level1 = level2 = 0
     for block in body:

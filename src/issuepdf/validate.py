@@ -44,6 +44,8 @@ class Checked:
     """Chart spec file (as written in the issue) → its spec, data from CSV already filled in."""
     sources: list[Path] = field(default_factory=list)
     """Every file the issue was read from: YAML, included articles, chart specs, CSV data."""
+    loaded: Loaded | None = None
+    """The loaded YAML, for the position of every key path (what the layout checks report)."""
 
 
 def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "screen") -> Checked | None:
@@ -61,7 +63,7 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "
     check_unique_ids(loaded, problems)
     check_links(loaded, problems)
     check_leftover_markup(loaded, problems)
-    checked = Checked(issue, issue_dir) if issue else None
+    checked = Checked(issue, issue_dir, loaded=loaded) if issue else None
     sources = [issue_dir / "issue.yaml", *_included_files(loaded)]
     for path in _inline_charts_with_csv(loaded):
         problems.add(

@@ -1,0 +1,179 @@
+"""After layout, before the PDF: every word written is on a page, once, in order, and inside the page.
+
+The render stage marks the outermost element of every block and article title with `data-src`, the
+key of its source (position and texts as written). Two comparisons, each an error at the block's
+`file:line:col` when it fails; no typesetting system checks this, and it turns a silent loss into
+a message:
+- source → HTML: every text of the block, once Markdown has formatted it, is in the element (a
+  template that drops or changes a caption fails here);
+- HTML → layout: the characters of the element's laid-out boxes (read from the layout, not the PDF)
+  equal the element's characters, in order and once (a stylesheet that hides, reorders or repeats
+  text fails here), and every line, image and table lies inside its page's content area.
+
+Whitespace, U+2060 WORD JOINER and U+200B ZERO WIDTH SPACE are ignored in the comparison: lines
+break at spaces, and the joiners only steer breaking. Generated text (list markers, the contents
+page's page numbers, running heads) is not in the HTML's elements and is not compared.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html import unescape
+from typing import TYPE_CHECKING, Any
+
+from .markup import inline
+from .problems import Problems
+
+if TYPE_CHECKING:
+    from .transform import Source
+
+if TYPE_CHECKING:
+    import weasyprint
+
+TAG = re.compile(r"<[^>]*>")
+IGNORED = re.compile(r"[\s\u2060\u200b\u00ad]+")
+"""What the comparison ignores: spaces and line breaks, joiners and soft hyphens."""
+TOLERANCE_PX = 0.5
+"""How far a box may reach past the content area (rounding in the layout), in CSS pixels."""
+PX_PER_MM = 96 / 25.4
+
+
+@dataclass
+class _Printed:
+    """What the layout made of the marked elements: their characters in order, and what ran off the page."""
+
+    chars: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    overflows: dict[str, tuple[int, str, float]] = field(default_factory=dict)
+    """Source key → (page number, text or kind of the first box past the edge, how far past in mm)."""
+
+
+def verify(document: weasyprint.Document, sources: dict[str, Source], problems: Problems) -> None:
+    """Add an error for every marked element whose text is not printed as written, or runs off its page."""
+    owners, expected = _marked(_roots(document))
+    printed = _printed(document, owners)
+    for src, written in expected.items():
+        text = IGNORED.sub("", written)
+        source = sources.get(src)
+        where = source.position if source else None
+        message = _not_in_html(source.texts, text) if source else None
+        message = message or _difference(written, IGNORED.sub("", "".join(printed.chars.get(src, []))))
+        if message:
+            problems.add(where, "", message)
+        if src in printed.overflows:
+            page, what, by = printed.overflows[src]
+            problems.add(where, "", f"runs {by:.1f} mm off page {page}: '{what}'; break the text, or make it smaller")
+
+
+def _roots(document: weasyprint.Document) -> list[Any]:
+    """The HTML roots the pages were laid out from: one, or one per part in an incremental build."""
+    roots = {id(root): root for root in (page._page_box.children[0].element for page in document.pages)}
+    return list(roots.values())
+
+
+def _marked(roots: list[Any]) -> tuple[dict[int, str], dict[str, str]]:
+    """Element (by id) → source key of the marked element it is in; source key → the element's text."""
+    owners: dict[int, str] = {}
+    expected: dict[str, str] = {}
+    for element in (element for root in roots for element in root.iter()):
+        src = element.get("data-src")
+        if src is None:
+            continue
+        expected[src] = "".join(element.itertext())
+        for inner in element.iter():
+            owners[id(inner)] = src
+    return owners, expected
+
+
+def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
+    """Walk every page's boxes once, collecting marked text and boxes that leave the content area."""
+    from weasyprint.formatting_structure import boxes
+
+    printed = _Printed()
+    repeated_headers: set[int] = set()
+    for number, page in enumerate(document.pages, start=1):
+        area = _content_area(page._page_box)
+        for box in _body_boxes(page._page_box, repeated_headers):
+            src = owners.get(id(box.element))
+            if src is None:
+                continue
+            if isinstance(box, boxes.TextBox) and not _hidden_or_generated(box):
+                printed.chars[src].append(box.text)
+            if src not in printed.overflows and isinstance(box, boxes.TextBox | boxes.ReplacedBox | boxes.TableBox):
+                past = _past_edge(box, area)
+                if past > TOLERANCE_PX:
+                    what = box.text.replace("\u2060", "")[:30] if isinstance(box, boxes.TextBox) else box.element_tag
+                    printed.overflows[src] = (number, what, past / PX_PER_MM)
+    return printed
+
+
+def _body_boxes(page_box: Any, repeated_headers: set[int]) -> Iterator[Any]:
+    """The page's boxes outside its margin boxes, a table header repeated on later pages counted once."""
+    from weasyprint.formatting_structure import boxes
+
+    stack = [child for child in reversed(page_box.children) if not isinstance(child, boxes.MarginBox)]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.TableRowGroupBox) and box.is_header:
+            if id(box.element) in repeated_headers:
+                continue
+            repeated_headers.add(id(box.element))
+        yield box
+        if isinstance(box, boxes.ParentBox):
+            stack.extend(reversed(box.children))
+
+
+def _hidden_or_generated(box: Any) -> bool:
+    """Text from CSS `content` (::before, ::after, ::marker), not in the HTML, or text laid out but hidden."""
+    return "::" in (box.element_tag or "") or box.style["visibility"] != "visible"
+
+
+def _content_area(page_box: Any) -> tuple[float, float, float, float]:
+    x, y = page_box.content_box_x(), page_box.content_box_y()
+    return x, y, x + page_box.width, y + page_box.height
+
+
+def _past_edge(box: Any, area: tuple[float, float, float, float]) -> float:
+    """How far the box's border box reaches outside the area, in CSS pixels (0 when inside)."""
+    left, top, right, bottom = area
+    x, y = box.border_box_x(), box.border_box_y()
+    return max(left - x, top - y, x + box.border_width() - right, y + box.border_height() - bottom, 0.0)
+
+
+def _not_in_html(texts: list[str], html_text: str) -> str | None:
+    """The first text of the source that the element does not contain (a template left it out)."""
+    for text in texts:
+        shown = IGNORED.sub("", unescape(TAG.sub("", inline(text, "syllable"))))
+        if shown not in html_text:
+            return f"not in the page's HTML (the layout template leaves it out): '{_short(text)}'"
+    return None
+
+
+def _difference(written: str, printed: str) -> str | None:
+    """What differs between the characters written and printed, quoted as written so an editor can find it."""
+    expected = IGNORED.sub("", written)
+    if expected == printed:
+        return None
+    if not printed:
+        return f"not printed at all: '{_short(_spaced(written))}'"
+    at = [i for i, char in enumerate(written) if not IGNORED.fullmatch(char)]  # squeezed index → written index
+    matcher = difflib.SequenceMatcher(None, expected, printed, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("delete", "replace"):
+            lost = _spaced(written[at[i1] : at[i2 - 1] + 1])
+            return f"text not printed: '{_short(lost)}' (after '{_spaced(written[: at[i1]])[-15:]}')"
+        if tag == "insert":
+            return f"text printed that is not in the source: '{_short(printed[j1:j2])}'"
+    return None
+
+
+def _spaced(text: str) -> str:
+    """Text with joiners removed and runs of whitespace as one space, as a reader sees it."""
+    return " ".join(text.replace("\u2060", "").replace("\u200b", "").split())
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
