@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from issuepdf.cli import main
 from issuepdf.preview import contact_sheet, page_range, render_pages
 from issuepdf.problems import IssuepdfError
 from issuepdf.watch import Outcome, watch
@@ -19,8 +24,9 @@ from .pdfs import pdf_text
 WAIT_S = 30
 
 
-def test_watch_survives_a_broken_save_and_rebuilds_when_fixed(make_issue: MakeIssue) -> None:
-    issue = make_issue()
+@contextmanager
+def watching(issue: Path) -> Iterator[queue.Queue[Outcome]]:
+    """A watch of `issue` in a thread, its outcomes in a queue; stopped at the end of the block."""
     outcomes: queue.Queue[Outcome] = queue.Queue()
     stop = threading.Event()
     thread = threading.Thread(
@@ -28,6 +34,16 @@ def test_watch_survives_a_broken_save_and_rebuilds_when_fixed(make_issue: MakeIs
     )
     thread.start()
     try:
+        yield outcomes
+    finally:
+        stop.set()
+        thread.join(timeout=WAIT_S)
+    assert not thread.is_alive()
+
+
+def test_watch_survives_a_broken_save_and_rebuilds_when_fixed(make_issue: MakeIssue) -> None:
+    issue = make_issue()
+    with watching(issue) as outcomes:
         first = outcomes.get(timeout=WAIT_S)
         assert first.result is not None
         pdf = first.result.pdf
@@ -46,10 +62,26 @@ def test_watch_survives_a_broken_save_and_rebuilds_when_fixed(make_issue: MakeIs
         fixed = outcomes.get(timeout=WAIT_S)
         assert fixed.result is not None
         assert "고친 두 번째 문단." in pdf_text(pdf)
-    finally:
-        stop.set()
-        thread.join(timeout=WAIT_S)
-    assert not thread.is_alive()
+
+
+def test_watch_waits_for_an_issue_folder_renamed_away_and_back(make_issue: MakeIssue, tmp_path: Path) -> None:
+    issue = make_issue()
+    away = tmp_path / "away"
+    with watching(issue) as outcomes:
+        assert outcomes.get(timeout=WAIT_S).result is not None
+        os.rename(issue, away)
+        gone = outcomes.get(timeout=WAIT_S)
+        assert gone.result is None and gone.problems == [
+            f"{issue} is gone (renamed or moved?); waiting for it to come back"
+        ]
+        assert not issue.exists()  # nothing recreated it
+        os.rename(away, issue)  # fails if anything had made a folder at the old path
+        back = outcomes.get(timeout=WAIT_S)
+        assert back.result is not None
+        (issue / "issue.yaml").write_text(MINIMAL.replace("두 번째 문단.", "돌아온 문단."), encoding="utf-8")
+        assert outcomes.get(timeout=WAIT_S).result is not None
+        assert "돌아온 문단." in pdf_text(back.result.pdf)
+    assert sorted(p.name for p in issue.iterdir()) == [".cache", "issue.yaml", "out"]
 
 
 def test_page_ranges() -> None:
@@ -71,3 +103,22 @@ def test_preview_renders_chosen_pages_and_a_contact_sheet(make_issue: MakeIssue,
         assert image.size == (249, 351)  # A4 at 30 dpi, as pdftoppm rounds it
     with Image.open(contact_sheet(pdf, 3, tmp_path / "preview")) as sheet:
         assert sheet.width > 3 * 150 and sheet.height > 200
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dpi", "-5"], "Invalid value for '--dpi': -5 is not in the range 1<=x<=600."),
+        (["--out", "{file}/preview"], "error: --out: cannot write page images to {file}/preview: Not a directory"),
+    ],
+)
+def test_preview_refuses_a_bad_dpi_or_output_folder_clearly(
+    make_issue: MakeIssue, tmp_path: Path, args: list[str], message: str
+) -> None:
+    file = tmp_path / "a-file"
+    file.write_text("")
+    issue = make_issue()
+    result = CliRunner().invoke(main, ["preview", str(issue), *(arg.format(file=file) for arg in args)])
+    assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit)
+    assert message.format(file=file) in result.output
+    assert not (issue / "out").exists()  # refused before building

@@ -132,15 +132,21 @@ def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bo
 @issue_dir_arg
 @click.option("--pages", help="Pages to render, e.g. 1-3,5 (default: all).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default ISSUE_DIR/out/preview).")
-@click.option("--dpi", default=80, show_default=True, help="Resolution of the page images.")
+@click.option(
+    "--dpi",
+    default=80,
+    show_default=True,
+    type=click.IntRange(1, 600),
+    help="Resolution of the page images (at most 600: an A4 page is then 35 megapixels).",
+)
 def preview_command(issue_dir: Path, pages: str | None, out: Path | None, dpi: int) -> None:
     """Build ISSUE_DIR and write PNG images of its pages and a contact sheet of all pages."""
     from .build import build
-    from .preview import contact_sheet, page_range, render_pages
+    from .preview import contact_sheet, page_range, render_pages, writable_folder
 
     try:
+        target = writable_folder(out or issue_dir / "out" / "preview")
         result = build(issue_dir)
-        target = out or issue_dir / "out" / "preview"
         for path in render_pages(result.pdf, page_range(pages, result.pages), target, dpi):
             click.echo(str(path))
         click.echo(str(contact_sheet(result.pdf, result.pages, target)))

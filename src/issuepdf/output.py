@@ -81,11 +81,14 @@ def build_lock(issue_dir: Path) -> Iterator[None]:
     """Hold the issue's build lock, so two builds of one issue never interleave their writes.
 
     The lock is an advisory `flock` on `.cache/build.lock`: the kernel releases it when the holder
-    exits, so a crashed or killed build never leaves a stale lock behind.
+    exits, so a crashed or killed build never leaves a stale lock behind. It never creates the issue
+    folder: one renamed away and back would otherwise land inside a new, empty one at the old path.
     """
     lock_path = issue_dir / ".cache" / "build.lock"
+    if not issue_dir.is_dir():
+        raise IssuepdfError(f"the issue folder {issue_dir} is gone (renamed or moved?); nothing was built")
     try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path.parent.mkdir(exist_ok=True)
         handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
     except OSError as err:
         raise IssuepdfError(f"cannot create the build lock {lock_path}: {err.strerror}") from err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .problems import IssuepdfError
@@ -29,6 +30,17 @@ def page_range(spec: str | None, pages: int) -> list[int]:
     return chosen
 
 
+def writable_folder(folder: Path) -> Path:
+    """`folder`, created if need be, once a file could be written in it: fail before the build, not after."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise IssuepdfError(f"--out: cannot write page images to {folder}: {err.strerror}") from err
+    return folder
+
+
 def _pdftoppm() -> str:
     found = shutil.which("pdftoppm")
     if not found:
@@ -43,7 +55,9 @@ def render_pages(pdf: Path, pages: list[int], out: Path, dpi: int, prefix: str =
     for page in pages:
         stem = out / f"{prefix}-{page:02d}"
         command = [_pdftoppm(), "-r", str(dpi), "-png", "-singlefile", "-f", str(page), "-l", str(page)]
-        subprocess.run([*command, str(pdf), str(stem)], check=True, capture_output=True)
+        done = subprocess.run([*command, str(pdf), str(stem)], capture_output=True, text=True)
+        if done.returncode:
+            raise IssuepdfError(f"pdftoppm could not render page {page} of {pdf}: {done.stderr.strip()}")
         written.append(stem.with_suffix(".png"))
     return written
 

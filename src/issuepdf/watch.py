@@ -1,4 +1,8 @@
-"""`issuepdf watch`: rebuild on every saved change, keep the last good PDF, never die on bad input."""
+"""`issuepdf watch`: rebuild on every saved change, keep the last good PDF, never die on bad input.
+
+An issue folder renamed away (by a sync tool, or an editor moving it) is waited for, not rebuilt:
+nothing may recreate it at the old path, or the real folder would land inside the new one.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from .problems import InvalidIssue, IssuepdfError
 
 logger = logging.getLogger(__name__)
 DEBOUNCE_MS = 300
+GONE_POLL_S = 0.5
+"""How often to look for an issue folder that was renamed away."""
 IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", "~")
 
 
@@ -65,9 +71,31 @@ def watch(
         return not any(changed.is_relative_to(folder) for folder in outputs)
 
     session = Session()
-    on_outcome(rebuild(issue_dir, session, output, edition, strict))
     folders = [issue_dir, project / "layouts", project / "fonts"]
-    for _changes in watchfiles.watch(
-        *folders, watch_filter=relevant, debounce=debounce_ms, stop_event=stop, raise_interrupt=False
-    ):
+    while _present(issue_dir, on_outcome, stop or threading.Event()):
         on_outcome(rebuild(issue_dir, session, output, edition, strict))
+        for _changes in watchfiles.watch(
+            *folders, watch_filter=relevant, debounce=debounce_ms, stop_event=stop, raise_interrupt=False
+        ):
+            if not issue_dir.is_dir():
+                break  # wait for it, then watch it afresh
+            on_outcome(rebuild(issue_dir, session, output, edition, strict))
+        else:
+            return
+
+
+def _present(issue_dir: Path, on_outcome: Callable[[Outcome], None], stop: threading.Event) -> bool:
+    """Whether the issue folder is there, after waiting for it to come back if it was renamed away.
+
+    False when the watch is stopped (or interrupted) while waiting.
+    """
+    if issue_dir.is_dir():
+        return True
+    on_outcome(Outcome(None, [f"{issue_dir} is gone (renamed or moved?); waiting for it to come back"]))
+    try:
+        while not issue_dir.is_dir():
+            if stop.wait(GONE_POLL_S):
+                return False
+    except KeyboardInterrupt:
+        return False
+    return True
