@@ -41,15 +41,22 @@ def text_only(name: str) -> dict[str, Any]:
 
 
 def write_issue(
-    folder: Path, number: int = 260, date: dt.date = dt.date(2021, 12, 22), extra: str | None = None
+    folder: Path,
+    number: int = 260,
+    date: dt.date = dt.date(2021, 12, 22),
+    extra: str | None = None,
+    numbers: dict[str, int] | None = None,
 ) -> Path:
-    """The test issue in `folder` (inside a project), each article in its own file; `extra` ends the first article."""
+    """The test issue in `folder` (inside a project), each article in its own file; `extra` ends the first article,
+    and `numbers` gives articles (by file name) the number the PDF prints."""
     sections = []
     for title, kind, names in SECTIONS:
         for name in names:
             article = text_only(name)
             if extra and name == SECTIONS[0][2][0]:
                 article["body"].append(extra)
+            if numbers and name in numbers:
+                article["number"] = numbers[name]
             path = folder / "articles" / f"{name}.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(yaml.safe_dump(article, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -81,8 +88,10 @@ def copy_archive(source: Path, target: Path) -> Path:
     return target
 
 
-def chromium(url: str, profile: Path) -> tuple[str, list[str]]:
-    """The DOM of `url` after load in headless Debian chromium, and the console messages it logged."""
+def chromium(url: str, profile: Path, fontconfig: Path | None = None) -> tuple[str, list[str]]:
+    """The DOM of `url` after load in headless Debian chromium, and the console messages it logged.
+
+    Chromium sees the machine's fonts, or with `fontconfig` only those that fonts.conf names."""
     command = [
         "chromium",
         "--headless",
@@ -101,6 +110,8 @@ def chromium(url: str, profile: Path) -> tuple[str, list[str]]:
     ]
     env = {**os.environ}
     env.pop("FONTCONFIG_FILE", None)  # the page uses the reader's fonts, not the bulletin's subsets
+    if fontconfig is not None:
+        env["FONTCONFIG_FILE"] = str(fontconfig)
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=True)
     console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
     return done.stdout, console

@@ -13,9 +13,12 @@ The archive root (default `archive/`) holds:
 
 A revision is built in a staging folder inside the root, then renamed into place inside the catalog's
 transaction, so an interrupted run leaves neither a half-written folder nor a catalog entry without
-files. Its files are made read-only. Archiving a number again is refused; `--revise` adds `r2`, `r3`, …
-beside the earlier revisions, which stay where they are. Numbers and dates keep their order: a
-number keeps its date, a later number has a later date, and a gap in the numbers is a warning.
+files. Its files are made read-only. A run killed between the rename and the commit leaves a whole
+revision folder the catalog does not know; the next run adopts it if it matches its manifest, or
+sets it aside as `.orphan-…` if not (`recover`). Archiving a number again is refused; `--revise`
+adds `r2`, `r3`, … beside the earlier revisions, which stay where they are. Numbers and dates keep
+their order: a number keeps its date, a later number has a later date, and a gap in the numbers is
+a warning.
 """
 
 from __future__ import annotations
@@ -23,22 +26,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive_page import write_page
-from .build import build, check_issue
-from .catalog import ArticleEntry, Catalog, Revision, article_text, open_catalog
+from .build import Timer, build, check_issue, prepare_document
+from .catalog import Catalog, CatalogError, Revision, article_text, open_catalog
 from .editions import PLANS, Edition
 from .mail import contents, megabytes
 from .manifest import (
     COVER_NAME,
     MANIFEST_NAME,
-    ContentsEntry,
+    ArticleEntry,
     FileRecord,
     Manifest,
+    ManifestError,
     record_files,
     sha256_file,
     versions,
@@ -49,6 +54,7 @@ from .output import write_atomic
 from .paths import project_root
 from .preview import render_pages
 from .problems import IssuepdfError
+from .validate import Checked
 
 logger = logging.getLogger("issuepdf")
 
@@ -56,6 +62,7 @@ ARCHIVED_EDITIONS: tuple[Edition, ...] = ("archive", "screen", "email")
 """The editions kept, the archive edition first: its bookmarks give the articles' pages."""
 COVER_DPI = 36
 """Page 1 at 36 dpi is 298 × 421 px: sharp at the page's 150 px on a high-density screen."""
+_REVISION_FOLDER = re.compile(r"(\d+)/r(\d+)")
 
 
 class ArchiveError(IssuepdfError):
@@ -86,17 +93,24 @@ class Archived:
 def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived:
     """Build the issue's editions and store them as its next revision under `root`; on any refusal, change nothing."""
     issue_dir = issue_dir.resolve()
-    issue = check_issue(issue_dir, "archive", log_warnings=False).issue
+    checked = check_issue(issue_dir, "archive", log_warnings=False)
+    issue = checked.issue
     placeholders = unfilled(issue_dir)
     if placeholders:
         raise Unfilled(placeholders)
     root = root.resolve()
     catalog = open_catalog(root, create=True)
     try:
-        revision_number, warnings = placement(catalog, issue, revise)  # refuse before spending time on builds
+        recovered = recover(catalog, root)
+        for note in recovered:
+            logger.warning("%s", note)
+        if recovered:  # the page shows what the catalog holds now, whatever happens next
+            write_page(root, catalog)
+        # refuse before spending time on builds
+        revision_number, warnings = placement(catalog, issue.number, issue.date, revise)
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{issue.number}-", dir=root))
         try:
-            manifest, entries = _make_revision(issue_dir, issue, staging, revision_number)
+            manifest, entries = _make_revision(checked, staging, revision_number)
             if revise:
                 _refuse_identical(catalog, issue, manifest)
             revision = _store(catalog, root, staging, manifest, entries, issue)
@@ -110,9 +124,8 @@ def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived
     return Archived(revision, root / revision.folder, manifest.files, len(entries), page, warnings)
 
 
-def placement(catalog: Catalog, issue: Issue, revise: bool) -> tuple[int, list[str]]:
-    """The revision number the issue gets, and warnings; raises ArchiveError when it may not be archived."""
-    n, date = issue.number, issue.date
+def placement(catalog: Catalog, n: int, date: dt.date, revise: bool) -> tuple[int, list[str]]:
+    """The revision number issue `n` of `date` gets, and warnings; raises ArchiveError when it may not be archived."""
     earlier = catalog.revisions(n)
     if earlier:
         last = earlier[-1]
@@ -154,15 +167,16 @@ def _missing(low: int, high: int) -> str:
     return f"{gap} not archived"
 
 
-def _make_revision(issue_dir: Path, issue: Issue, folder: Path, revision: int) -> tuple[Manifest, list[ArticleEntry]]:
+def _make_revision(checked: Checked, folder: Path, revision: int) -> tuple[Manifest, list[ArticleEntry]]:
     """Build every edition and the cover into `folder`, and write its manifest."""
+    issue_dir, issue = checked.issue_dir, checked.issue
     editions = {}
     for edition in ARCHIVED_EDITIONS:
         plan = PLANS[edition]
         result = build(issue_dir, output=folder / plan.file_name(issue.number), edition=edition)
         editions[edition] = {"file": result.pdf.name, "pages": result.pages, "variant": plan.variant or "pdf-1.7"}
     archive_pdf = folder / editions["archive"]["file"]
-    entries = _articles(issue, archive_pdf)
+    entries = _articles(checked, archive_pdf)
     (cover,) = render_pages(folder / editions["screen"]["file"], [1], folder, COVER_DPI, prefix=".cover")
     cover.rename(folder / COVER_NAME)
     manifest = Manifest(
@@ -175,7 +189,7 @@ def _make_revision(issue_dir: Path, issue: Issue, folder: Path, revision: int) -
         editions=editions,
         files=record_files(folder),
         versions=versions(project_root(issue_dir) / "fonts"),
-        contents=[ContentsEntry(entry.section, entry.title, entry.page) for entry in entries],
+        contents=entries,
     )
     write_atomic(folder / MANIFEST_NAME, manifest.to_bytes())
     for path in folder.iterdir():
@@ -183,15 +197,17 @@ def _make_revision(issue_dir: Path, issue: Issue, folder: Path, revision: int) -
     return manifest, entries
 
 
-def _articles(issue: Issue, pdf: Path) -> list[ArticleEntry]:
-    """Each article with its text from the model and its first page from the PDF's level-2 bookmarks."""
+def _articles(checked: Checked, pdf: Path) -> list[ArticleEntry]:
+    """Each article with its text, the number the build printed (transform numbers them: an article may set its
+    own, an unnumbered section has none), and its first page from the PDF's level-2 bookmarks."""
+    document = prepare_document(checked, project_root(checked.issue_dir), Timer())  # charts are cached by now
     pages = [entry.page for entry in contents(pdf) if entry.level == 2]
-    articles = [(section.title, article) for section in issue.sections for article in section.articles]
-    if len(pages) != len(articles):
-        raise ArchiveError(f"{pdf.name} has {len(pages)} article bookmarks for {len(articles)} articles")
+    views = [(section.section.title, view) for section in document.sections for view in section.articles]
+    if len(pages) != len(views):
+        raise ArchiveError(f"{pdf.name} has {len(pages)} article bookmarks for {len(views)} articles")
     return [
-        ArticleEntry(section, article.title, page, article_text(article))
-        for (section, article), page in zip(articles, pages, strict=True)
+        ArticleEntry(section, view.article.title, page, article_text(view.article), view.number)
+        for (section, view), page in zip(views, pages, strict=True)
     ]
 
 
@@ -211,22 +227,13 @@ def _store(
     catalog: Catalog, root: Path, staging: Path, manifest: Manifest, entries: list[ArticleEntry], issue: Issue
 ) -> Revision:
     """Record the revision and move its folder into place: both or neither."""
-    revision = Revision(
-        manifest.number,
-        manifest.revision,
-        issue.date,
-        manifest.title,
-        manifest.publisher,
-        manifest.editions["archive"]["pages"],
-        manifest.archived,
-        sha256_file(staging / MANIFEST_NAME),
-    )
+    revision = _revision_of(manifest, staging)
     target = root / revision.folder
     staging.chmod(0o755)
     moved = False
     try:
         with catalog.transaction():
-            again, _ = placement(catalog, issue, revise=manifest.revision > 1)  # now holding the write lock
+            again, _ = placement(catalog, issue.number, issue.date, manifest.revision > 1)  # holding the write lock
             if again != manifest.revision:
                 raise ArchiveError(f"another run archived issue {issue.number} meanwhile; nothing was archived")
             catalog.record(revision, manifest.files, entries, issue.title)
@@ -238,8 +245,90 @@ def _store(
                     f"cannot move the revision to {target}: {err.strerror}; nothing was archived"
                 ) from err
             moved = True
-    except BaseException:
+    except BaseException as err:
         if moved:  # the commit failed after the move: put the folder back, to be removed with the staging
             os.rename(target, staging)
+        if isinstance(err, CatalogError):
+            raise ArchiveError(f"{err}; nothing was archived") from err
         raise
     return revision
+
+
+def _revision_of(manifest: Manifest, folder: Path) -> Revision:
+    """The catalog's row for the revision that `folder` holds, as its manifest describes it."""
+    return Revision(
+        manifest.number,
+        manifest.revision,
+        dt.date.fromisoformat(manifest.date),
+        manifest.title,
+        manifest.publisher,
+        manifest.editions["archive"]["pages"],
+        manifest.archived,
+        sha256_file(folder / MANIFEST_NAME),
+    )
+
+
+# --- recovering from an interrupted run -------------------------------------------------------
+
+
+def recover(catalog: Catalog, root: Path) -> list[str]:
+    """Adopt or set aside every revision folder the catalog does not know; one line per folder, saying which.
+
+    Such a folder is left by a run killed after renaming its revision into place and before the catalog
+    committed; without this, archiving that issue would fail forever on the occupied folder. The scan holds
+    the catalog's write lock, so a run still inside its transaction is never mistaken for a dead one.
+    """
+    notes = []
+    with catalog.transaction():
+        known = {revision.folder for revision in catalog.revisions()}
+        for folder in _revision_folders(root):
+            if folder not in known:
+                notes.append(_adopt_or_set_aside(catalog, root, folder))
+    return notes
+
+
+def _revision_folders(root: Path) -> list[str]:
+    """Every `N/rK` folder under the root, by number, then revision."""
+    found = [
+        (int(match[1]), int(match[2]), match[0])
+        for path in root.glob("*/r*")
+        if path.is_dir() and (match := _REVISION_FOLDER.fullmatch(path.relative_to(root).as_posix()))
+    ]
+    return [folder for _, _, folder in sorted(found)]
+
+
+def _adopt_or_set_aside(catalog: Catalog, root: Path, folder: str) -> str:
+    """Record an orphaned revision folder in the catalog if it is whole and in order, else move it out of the way."""
+    path = root / folder
+    try:
+        manifest = _whole(path, folder)
+        revision = _revision_of(manifest, path)
+        expected, _ = placement(catalog, revision.number, revision.date, revision.revision > 1)
+        if expected != revision.revision:
+            raise ArchiveError(f"the catalog's next revision of issue {revision.number} is r{expected}")
+    except (ArchiveError, ManifestError, KeyError, TypeError, ValueError) as err:
+        aside = Path(tempfile.mkdtemp(prefix=f".orphan-{folder.replace('/', '-')}-", dir=root))
+        os.rename(path, aside)  # onto the empty folder just made: a name no other run can take
+        return (
+            f"{folder} was left by an interrupted run and cannot be adopted ({err}); "
+            f"moved it to {aside.name}: look into it, then delete it"
+        )
+    catalog.record(revision, manifest.files, manifest.contents, manifest.title)
+    return f"{folder} was left by an interrupted run; it matches its manifest, so it is now archived (adopted)"
+
+
+def _whole(path: Path, folder: str) -> Manifest:
+    """The folder's manifest, if the folder holds exactly the files it lists, unchanged; else ArchiveError."""
+    manifest = Manifest.read(path / MANIFEST_NAME)
+    if f"{manifest.number}/r{manifest.revision}" != folder:
+        raise ArchiveError(f"its manifest describes {manifest.number}/r{manifest.revision}")
+    if manifest.format < 2:
+        raise ArchiveError(f"its manifest (format {manifest.format}) lacks the articles' text for the search index")
+    listed = {record.path: record for record in manifest.files}
+    found = {record.path: record for record in record_files(path)}
+    problems = [f"{name} is missing" for name in sorted(listed.keys() - found.keys())]
+    problems += [f"{name} is not in the manifest" for name in sorted(found.keys() - listed.keys())]
+    problems += [f"{name} differs" for name in sorted(listed.keys() & found.keys()) if listed[name] != found[name]]
+    if problems:
+        raise ArchiveError(", ".join(problems))
+    return manifest

@@ -9,6 +9,12 @@ each article's text (a fraction of the text's size, still megabytes for a decade
 loads it on the first search. The page finds words and parts of words as the catalog does, without
 the catalog's ranking.
 
+Korean must read on any machine, also one without a Korean font: the page brings its own, subsets of
+the project's Noto Sans CJK KR (Regular and Bold) as WOFF2 beside it, holding only the characters the
+page and its script show, so they stay small; `archive.css` names them with `@font-face` by relative
+URL, which browsers load from file:// as from a server. Articles carry the numbers the PDF prints
+(`ArticleEntry.number`), never a count of their own.
+
 The page is derived from the catalog and rewritten after every archive (and by `issuepdf archive
 page`); `verify` does not check it. Its template, CSS and script live in `layouts/archive/`.
 """
@@ -16,8 +22,10 @@ page`); `verify` does not check it. Its template, CSS and script live in `layout
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +44,9 @@ PAGE_NAME = "index.html"
 INDEX_NAME = "search-index.js"
 TEXT_NAME = "search-text.js"
 ASSETS = ("archive.css", "archive.js")
-PAGE_FILES = (PAGE_NAME, INDEX_NAME, TEXT_NAME, *ASSETS)
+WEB_FONTS = {"archive-sans.woff2": "NotoSansCJKkr-Regular.otf", "archive-sans-bold.woff2": "NotoSansCJKkr-Bold.otf"}
+"""The page's fonts (named by archive.css's @font-face rules) → the project font each is a subset of."""
+PAGE_FILES = (PAGE_NAME, INDEX_NAME, TEXT_NAME, *ASSETS, *WEB_FONTS)
 INDEX_GLOBAL = "ISSUEPDF_ARCHIVE"
 TEXT_GLOBAL = "ISSUEPDF_ARCHIVE_TEXT"
 EDITION_LABELS = {"screen": "화면용 PDF", "archive": "보관용 PDF/A", "email": "이메일용 PDF"}
@@ -44,13 +54,18 @@ EDITION_LABELS = {"screen": "화면용 PDF", "archive": "보관용 PDF/A", "emai
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 
 
+def project_folder(root: Path, folder: str, needed: str) -> Path:
+    """`folder` of the project the archive lies in if it holds `needed`, else of the source tree."""
+    try:
+        found = project_root(root) / folder
+    except IssuepdfError:  # no project above the archive
+        found = SOURCE_ROOT / folder
+    return found if (found / needed).is_file() else SOURCE_ROOT / folder
+
+
 def template_dir(root: Path) -> Path:
     """`layouts/archive/` of the project the archive lies in, else of the source tree."""
-    try:
-        folder = project_root(root) / "layouts" / "archive"
-    except IssuepdfError:  # no project above the archive
-        folder = SOURCE_ROOT / "layouts" / "archive"
-    return folder if (folder / PAGE_NAME).is_file() else SOURCE_ROOT / "layouts" / "archive"
+    return project_folder(root, "layouts/archive", PAGE_NAME)
 
 
 def write_page(root: Path, catalog: Catalog | None = None) -> Path:
@@ -72,12 +87,29 @@ def write_page(root: Path, catalog: Catalog | None = None) -> Path:
         updated=_moment(max((issue["archived"] for issue in issues), default="")),
         version=__version__,
     )
-    write_atomic(root / PAGE_NAME, html.encode("utf-8"))
-    write_atomic(root / INDEX_NAME, search_index(issues).encode("utf-8"))
-    write_atomic(root / TEXT_NAME, search_text(issues).encode("utf-8"))
-    for name in ASSETS:
-        write_atomic(root / name, (templates / name).read_bytes())
+    files = {PAGE_NAME: html, INDEX_NAME: search_index(issues), TEXT_NAME: search_text(issues)}
+    files |= {name: (templates / name).read_text(encoding="utf-8") for name in ASSETS}
+    shown = "".join(files[name] for name in (PAGE_NAME, INDEX_NAME, "archive.js"))  # search-text.js is never shown
+    fonts = project_folder(root, "fonts", next(iter(WEB_FONTS.values())))
+    for name, text in files.items():
+        write_atomic(root / name, text.encode("utf-8"))
+    for name, source in WEB_FONTS.items():
+        write_atomic(root / name, web_font(fonts / source, shown))
     return root / PAGE_NAME
+
+
+def web_font(font: Path, text: str) -> bytes:
+    """A WOFF2 subset of `font` with the glyphs of `text` and of printable ASCII (what a reader types)."""
+    from fontTools import subset  # only the page needs it
+
+    options = subset.Options(flavor="woff2")
+    loaded = subset.load_font(font, options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text + string.printable)
+    subsetter.subset(loaded)
+    out = io.BytesIO()
+    subset.save_font(loaded, out, options)
+    return out.getvalue()
 
 
 def _moment(iso: str) -> str:
@@ -100,7 +132,9 @@ def _issue(catalog: Catalog, revision: Revision) -> dict[str, Any]:
     for article in catalog.articles(revision.number, revision.revision):
         if not sections or sections[-1]["title"] != article.section:
             sections.append({"title": article.section, "articles": []})
-        sections[-1]["articles"].append({"title": article.title, "page": article.page, "words": words(article.text)})
+        sections[-1]["articles"].append(
+            {"title": article.title, "number": article.number, "page": article.page, "words": words(article.text)}
+        )
     earlier = [
         {"revision": r.revision, "href": f"{r.folder}/{PLANS['archive'].file_name(r.number)}"}
         for r in catalog.revisions(revision.number)[:-1]

@@ -12,6 +12,7 @@ Other words are indexed whole and matched by prefix (`aio` finds `AIoT`). Query 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import sqlite3
@@ -26,12 +27,12 @@ from typing import Any
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
-from .manifest import FileRecord
+from .manifest import ArticleEntry, FileRecord
 from .model import Article
 from .problems import IssuepdfError
 
 CATALOG_NAME = "catalog.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SNIPPET_WIDTH = 70
 """Characters of article text shown around the first match."""
 WEIGHTS = (0.2, 2.0, 10.0, 1.0)
@@ -50,10 +51,10 @@ _NOT_TEXT = frozenset(
 )
 """Fields of blocks and articles that hold settings or file names, not words a reader sees."""
 
-SCHEMA = f"""
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT INTO meta VALUES ('schema', '{SCHEMA_VERSION}');
-CREATE TABLE revisions (
+SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    f"INSERT INTO meta VALUES ('schema', '{SCHEMA_VERSION}')",
+    """CREATE TABLE revisions (
     number INTEGER NOT NULL,
     revision INTEGER NOT NULL,
     date TEXT NOT NULL,
@@ -63,8 +64,8 @@ CREATE TABLE revisions (
     archived TEXT NOT NULL,
     manifest_sha256 TEXT NOT NULL,
     PRIMARY KEY (number, revision)
-);
-CREATE TABLE files (
+)""",
+    """CREATE TABLE files (
     number INTEGER NOT NULL,
     revision INTEGER NOT NULL,
     path TEXT NOT NULL,
@@ -72,8 +73,8 @@ CREATE TABLE files (
     size INTEGER NOT NULL,
     PRIMARY KEY (number, revision, path),
     FOREIGN KEY (number, revision) REFERENCES revisions (number, revision)
-);
-CREATE TABLE articles (
+)""",
+    """CREATE TABLE articles (
     id INTEGER PRIMARY KEY,
     number INTEGER NOT NULL,
     revision INTEGER NOT NULL,
@@ -82,18 +83,37 @@ CREATE TABLE articles (
     title TEXT NOT NULL,
     page INTEGER NOT NULL,
     text TEXT NOT NULL,
+    printed INTEGER,
     FOREIGN KEY (number, revision) REFERENCES revisions (number, revision)
-);
-CREATE INDEX articles_by_revision ON articles (number, revision, position);
-CREATE VIRTUAL TABLE article_search USING fts5(
+)""",
+    "CREATE INDEX articles_by_revision ON articles (number, revision, position)",
+    """CREATE VIRTUAL TABLE article_search USING fts5(
     issue_title, section, title, text, content = '', tokenize = 'unicode61 remove_diacritics 2'
-);
-"""
+)""",
+)
 """The search index holds only the current revision of each issue; its rowid is the article's id.
 
 It is contentless (the bigrams are not stored twice, which halves the catalog), so a row is removed
 by the FTS5 'delete' command with the values it was indexed with, made again from `articles`.
+`articles.printed` is the article's number as the PDF prints it (NULL: unnumbered, or archived
+under schema 1, which did not record it).
 """
+UPGRADES = {
+    1: (
+        "ALTER TABLE articles ADD COLUMN printed INTEGER",
+        f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema'",
+    ),
+}
+"""Schema version → the statements that bring a catalog of that version to SCHEMA_VERSION."""
+WRITE_FAILURES = {
+    "SQLITE_FULL": "the disk is full",
+    "SQLITE_READONLY": "it is read-only",
+    "SQLITE_CANTOPEN": "it or its folder cannot be written (read-only?)",
+    "SQLITE_BUSY": "another issuepdf run is writing it; wait for that run to finish, then run again",
+    "SQLITE_LOCKED": "another issuepdf run is writing it; wait for that run to finish, then run again",
+    "SQLITE_IOERR": "the disk failed to read or write it",
+}
+"""SQLite's primary error codes → the cause an editor can act on."""
 
 
 class CatalogError(IssuepdfError):
@@ -118,16 +138,6 @@ class Revision:
     def folder(self) -> str:
         """Its folder, relative to the archive root."""
         return f"{self.number}/r{self.revision}"
-
-
-@dataclass(frozen=True)
-class ArticleEntry:
-    """An article as the catalog keeps it: where it stands, where it starts, and its plain text."""
-
-    section: str
-    title: str
-    page: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -272,14 +282,24 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction, taken at once so two archiving runs never interleave."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction, taken at once so two archiving runs never interleave.
+
+        Any SQLite error becomes a CatalogError naming its cause (a full disk, a read-only file, another
+        run holding the lock): SQLite rolls some failed transactions back by itself, and a second
+        ROLLBACK would then replace the real error with "cannot rollback - no transaction is active".
+        """
         try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # what failed matters, not the rollback
+                        self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as err:
+            raise write_error(self.path, err) from err
 
     # reading
 
@@ -314,7 +334,8 @@ class Catalog:
 
     def articles(self, number: int, revision: int) -> list[ArticleEntry]:
         rows = self.db.execute(
-            "SELECT section, title, page, text FROM articles WHERE number = ? AND revision = ? ORDER BY position",
+            "SELECT section, title, page, text, printed FROM articles"
+            " WHERE number = ? AND revision = ? ORDER BY position",
             (number, revision),
         )
         return [ArticleEntry(*row) for row in rows]
@@ -382,8 +403,8 @@ class Catalog:
         self._unindex(revision.number, revision.revision)
         for position, article in enumerate(articles, start=1):
             cursor = self.db.execute(
-                "INSERT INTO articles (number, revision, position, section, title, page, text)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO articles (number, revision, position, section, title, page, text, printed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     revision.number,
                     revision.revision,
@@ -392,6 +413,7 @@ class Catalog:
                     article.title,
                     article.page,
                     article.text,
+                    article.number,
                 ),
             )
             self.db.execute(
@@ -426,6 +448,32 @@ def _revision(row: tuple[Any, ...]) -> Revision:
     return Revision(number, revision, dt.date.fromisoformat(date), title, publisher, pages, archived, manifest_sha256)
 
 
+def write_error(path: Path, err: sqlite3.Error) -> CatalogError:
+    """A failed catalog write as its cause in an editor's words, with SQLite's own message."""
+    code = "_".join(getattr(err, "sqlite_errorname", "").split("_")[:2])  # SQLITE_IOERR_WRITE → SQLITE_IOERR
+    cause = WRITE_FAILURES.get(code, "SQLite refused the change")
+    return CatalogError(f"cannot write the catalog {path}: {cause} ({err}); the catalog is as it was before")
+
+
+def _schema_version(db: sqlite3.Connection) -> int | None:
+    """The catalog's schema version; None while it has no tables (new, or being created by another run)."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+        return None
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return int(row[0]) if row else None
+
+
+def _settle_schema(catalog: Catalog) -> int | None:
+    """Create the tables of a new catalog, or upgrade an older one; under the write lock, so two runs
+    starting on an empty archive at once cannot both create them, nor read them half made."""
+    with catalog.transaction():
+        found = _schema_version(catalog.db)  # again: another run may have done it while this one waited
+        statements = SCHEMA if found is None else UPGRADES.get(found, ())
+        for statement in statements:
+            catalog.db.execute(statement)
+    return _schema_version(catalog.db)
+
+
 def open_catalog(root: Path, create: bool = False) -> Catalog:
     """The catalog of the archive at `root`; with `create`, a new empty one if there is none."""
     path = root / CATALOG_NAME
@@ -434,17 +482,23 @@ def open_catalog(root: Path, create: bool = False) -> Catalog:
             f"no archive at {root} (no {CATALOG_NAME}): archive an issue first, or give --root or ISSUEPDF_ARCHIVE"
         )
     require_fts5()
-    fresh = not path.is_file()
     try:
         root.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit: see Catalog.transaction
         db.execute("PRAGMA foreign_keys = ON")
-        if fresh:
-            db.executescript(f"BEGIN; {SCHEMA} COMMIT;")
-        schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        catalog = Catalog(db, path)
     except (sqlite3.DatabaseError, OSError) as err:
         raise CatalogError(f"cannot open the catalog {path}: {err}") from err
-    if schema is None or int(schema[0]) != SCHEMA_VERSION:
-        db.close()
-        raise CatalogError(f"{path} has catalog schema {schema and schema[0]}; this issuepdf reads {SCHEMA_VERSION}")
-    return Catalog(db, path)
+    try:
+        schema = _schema_version(db)
+        if schema is None or schema < SCHEMA_VERSION:
+            schema = _settle_schema(catalog)
+        if schema != SCHEMA_VERSION:
+            raise CatalogError(f"{path} has catalog schema {schema}; this issuepdf reads {SCHEMA_VERSION}")
+    except sqlite3.DatabaseError as err:
+        catalog.close()
+        raise CatalogError(f"cannot open the catalog {path}: {err}") from err
+    except BaseException:
+        catalog.close()
+        raise
+    return catalog

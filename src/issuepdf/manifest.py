@@ -1,10 +1,12 @@
 """The manifest of an archived revision: what it holds, so it can be checked without issuepdf's help.
 
 `manifest.json` lies beside the files it lists: sha256 and size of each, the page count of each
-edition, the contents with the page each article starts on, and the versions of everything that
-shaped the PDFs (issuepdf, WeasyPrint, Plotly, Kaleido, the fonts). With the sources embedded in
-the archive edition, a revision folder is a complete record on its own; the catalog repeats the
-hashes, so a file changed together with its manifest is still caught.
+edition, the contents (each article's section, title, printed number, first page and plain text),
+and the versions of everything that shaped the PDFs (issuepdf, WeasyPrint, Plotly, Kaleido, the
+fonts). With the sources embedded in the archive edition, a revision folder is a complete record on
+its own: the catalog's rows for it can be made again from the manifest alone, which is how a folder
+left by an interrupted run is adopted. The catalog repeats the hashes, so a file changed together
+with its manifest is still caught.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from .problems import IssuepdfError
 MANIFEST_NAME = "manifest.json"
 COVER_NAME = "cover.png"
 """Page 1 of the screen edition, small, for the archive page."""
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+"""2 added each article's printed number and text to the contents."""
 LIBRARIES = ("weasyprint", "plotly", "kaleido", "pydantic")
 
 
@@ -41,10 +44,16 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
-class ContentsEntry:
+class ArticleEntry:
+    """An article as the manifest and the catalog keep it: where it stands, where it starts, its plain text."""
+
     section: str
     title: str
     page: int
+    text: str = ""
+    """Every word a reader sees besides the title (empty in manifests of format 1)."""
+    number: int | None = None
+    """The number the PDF prints before the title (not always 1, 2, …); None in an unnumbered section."""
 
 
 @dataclass
@@ -61,7 +70,7 @@ class Manifest:
     """Edition → its file, page count and PDF variant."""
     files: list[FileRecord]
     versions: dict[str, str]
-    contents: list[ContentsEntry] = field(default_factory=list)
+    contents: list[ArticleEntry] = field(default_factory=list)
     format: int = MANIFEST_FORMAT
 
     def to_bytes(self) -> bytes:
@@ -72,7 +81,7 @@ class Manifest:
         try:
             data = json.loads(path.read_bytes())
             data["files"] = [FileRecord(**item) for item in data["files"]]
-            data["contents"] = [ContentsEntry(**item) for item in data.get("contents", [])]
+            data["contents"] = [ArticleEntry(**item) for item in data.get("contents", [])]
             return cls(**data)
         except (OSError, ValueError, TypeError, KeyError) as err:
             raise ManifestError(f"cannot read {path}: {err}") from err
