@@ -228,6 +228,7 @@ class History:
     editions: dict[str, str] = field(default_factory=dict)
     """The sha256 of the PDF each delivered address got, where the log says."""
     batch_editions: dict[int, str] = field(default_factory=dict)
+    """The sha256 of the PDF each batch carried, to know which edition its deliveries got."""
 
     @classmethod
     def read(cls, path: Path) -> History:
