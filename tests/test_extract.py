@@ -194,7 +194,8 @@ def test_extract_refuses_a_folder_that_is_not_empty(archived: tuple[Path, Path],
 def test_cli_prints_what_a_rebuild_needs_and_fails_cleanly(archived: tuple[Path, Path], tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["extract", str(archived[1]), str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "--edition archive` gives the same PDF again with issuepdf 0.1.0, layouts/ sha256 " in result.output
+    assert "--edition archive` gives the same PDF again with issuepdf 0.1.0, weasyprint " in result.output
+    assert ", layouts sha256:" in result.output
     bad = pdf_with(tmp_path / "bad.pdf", [("issue.yaml", b"a"), ("x.yaml", b"b")], no_ef)
     result = CliRunner().invoke(main, ["extract", str(bad), str(tmp_path / "other")])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)

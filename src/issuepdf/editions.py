@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from . import __version__
-from .manifest import fonts_sha256, sha256_file
+from .manifest import sha256_file, versions
 from .model import Photo
 from .paths import project_root
 from .settings import email_image_options
@@ -170,12 +169,9 @@ def tree_sha256(folder: Path) -> str:
 
 
 def build_record(project: Path) -> dict[str, str]:
-    """What a rebuild needs beside the archive's sources: this issuepdf, these layouts/ and fonts/."""
-    return {
-        "issuepdf": __version__,
-        "layouts_sha256": tree_sha256(project / "layouts"),
-        "fonts_sha256": fonts_sha256(project / "fonts"),
-    }
+    """What a rebuild needs beside the archive's sources: issuepdf and the libraries that shape a PDF (as the
+    archive's manifest records them), and the project's fonts/ and layouts/."""
+    return {**versions(project / "fonts"), "layouts": f"sha256:{tree_sha256(project / 'layouts')}"}
 
 
 def record_differences(recorded: dict[str, Any], current: dict[str, str]) -> list[str]:
@@ -217,7 +213,7 @@ def archive_attachments(checked: Checked) -> list[Any]:
             logger.warning("%s is not embedded in the archive edition: %s", name, problem)
             continue
         attachments.append(_attachment(name, moment, "Source", filename=str(path)))
-    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    text = json.dumps(record, indent=2) + "\n"
     return [*attachments, _attachment(BUILD_RECORD, moment, "Data", string=text)]
 
 

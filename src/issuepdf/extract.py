@@ -27,7 +27,6 @@ FILE_LIMIT = 50_000_000
 """Bytes one embedded file may unpack to: ten times the largest camera photo."""
 TOTAL_LIMIT = 200_000_000
 """Bytes all embedded files together may unpack to."""
-RECORD_LABELS = {"issuepdf": "issuepdf", "layouts_sha256": "layouts/ sha256", "fonts_sha256": "fonts/ sha256"}
 
 
 class BadArchive(IssuepdfError):
@@ -62,7 +61,7 @@ class Extracted:
         command = f"`issuepdf build {self.folder} --edition archive`"
         if self.record is None:
             return [*lines, f"no build record in this PDF (made before issuepdf wrote one): {command} may differ"]
-        needs = ", ".join(f"{label} {self.record.get(key)}" for key, label in RECORD_LABELS.items())
+        needs = ", ".join(f"{key} {value}" for key, value in self.record.items())
         lines.append(f"{command} gives the same PDF again with {needs}")
         if not self.differences:
             return [*lines, "this installation has all of it"]
