@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from html import unescape
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from issuepdf.linebreak import keep_words
+from issuepdf.markup import _MARKDOWN_SIGNS, _markdown, inline, plain
 from issuepdf.markup import WORD_JOINER as WJ
-from issuepdf.markup import inline, plain
 
 
 def test_words_are_joined_and_spaces_stay_breakable() -> None:
@@ -35,3 +41,11 @@ def test_markdown_inline_formatting_and_links() -> None:
     assert str(inline("**굵게** `code` https://kic.org", "syllable")) == (
         '<strong>굵게</strong> <code>code</code> <a href="https://kic.org">https://kic.org</a>'
     )
+
+
+@given(st.text(alphabet="가나 다㎢㈜①℃%‘’“”「」（）ＡＩ华K-Wi2'\"()·…\u0301👍🏽\u3000", max_size=40))
+def test_plain_text_skips_the_parser_with_the_same_output(text: str) -> None:
+    assert not _MARKDOWN_SIGNS.search(text)
+    html = _markdown.renderInline(text).strip()
+    assert inline(text, "word") == keep_words(html)
+    assert unescape(inline(text, "syllable")) == unescape(html)  # `'` may be escaped or not

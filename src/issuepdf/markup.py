@@ -12,12 +12,14 @@ from typing import Literal
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from .emphasis import cjk_friendly_emphasis
 from .linebreak import WORD_JOINER as WORD_JOINER  # re-exported: tests check it never reaches a PDF
 from .linebreak import keep_words
 
 LineBreaking = Literal["word", "syllable"]
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+_markdown.use(cjk_friendly_emphasis)
 _markdown.enable("linkify")
 _markdown.disable("image")
 
