@@ -186,9 +186,17 @@ def test_extract_refuses_a_folder_that_is_not_empty(archived: tuple[Path, Path],
     with pytest.raises(IssuepdfError, match="is not empty; extract into a new or empty folder"):
         extract(archived[1], tmp_path)
     assert (tmp_path / "issue.yaml").read_text() == "mine\n"
-    extract(archived[1], tmp_path / "empty")  # an empty folder is fine
-    (tmp_path / "empty-folder").mkdir()
-    assert extract(archived[1], tmp_path / "empty-folder").files
+    (tmp_path / "empty").mkdir()
+    assert extract(archived[1], tmp_path / "empty").files  # an empty folder is fine
+
+
+def test_extract_into_the_working_folder_keeps_it(
+    archived: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    extract(archived[1], Path("."))
+    assert Path.cwd() == tmp_path and tmp_path.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["images", "issue.yaml", "issuepdf-build.json", "layouts"]
 
 
 def test_cli_prints_what_a_rebuild_needs_and_fails_cleanly(archived: tuple[Path, Path], tmp_path: Path) -> None:

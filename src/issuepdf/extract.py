@@ -202,10 +202,12 @@ def _record(pdf: Path, data: bytes | None) -> dict[str, Any] | None:
 
 
 def _write_folder(target: Path, contents: dict[str, bytes]) -> list[Path]:
-    """Write every file into a staging folder beside `target`, then rename it into place in one step."""
+    """Write every file into a staging folder beside `target`, then move it into place: a new folder by
+    one rename; an existing empty one (perhaps the working folder, which must stay) entry by entry."""
+    place = target.absolute()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".extract", dir=target.parent))
+        place.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{place.name}.", suffix=".extract", dir=place.parent))
     except OSError as err:
         raise IssuepdfError(f"cannot write {target}: {err.strerror}") from err
     try:
@@ -214,10 +216,15 @@ def _write_folder(target: Path, contents: dict[str, bytes]) -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         staging.chmod(0o755)
-        os.rename(staging, target)  # replaces an empty folder; refuses one filled meanwhile
+        if place.is_dir():
+            for entry in sorted(staging.iterdir()):
+                os.rename(entry, place / entry.name)
+        else:
+            os.rename(staging, place)
     except BaseException as err:
-        shutil.rmtree(staging, ignore_errors=True)
         if isinstance(err, OSError):
             raise IssuepdfError(f"cannot write {target}: {err.strerror}; nothing was written") from err
         raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return [target / name for name in sorted(contents)]
