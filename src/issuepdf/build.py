@@ -29,7 +29,7 @@ from .problems import InvalidIssue, IssuepdfError, Problems
 from .render import layout_dirs, render_html
 from .theme import load_theme
 from .transform import Document, prepare
-from .typeset import pdf_bytes, typeset
+from .typeset import deadline, pdf_bytes, typeset
 from .validate import Checked, check
 
 if TYPE_CHECKING:
@@ -134,18 +134,19 @@ def build(
         document = prepare_document(checked, project, timer)
         with timer.step("html"):
             html = render_html(document, issue_dir, project, plan)
-        with timer.step("layout"):
-            preload.join()
-            roots = [issue_dir, project / "layouts", project / "fonts"]
-            options = render_options(plan, checked)
-            if session is None:
-                laid_out = typeset(html, issue_dir, roots, **options)
-            else:
-                laid_out = session.typeset(html, document, issue_dir, project, plan, roots, options)
-        with timer.step("verify"):
-            verify_layout(laid_out, document)
-        with timer.step("pdf"):
-            pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
+        preload.join()
+        with deadline():
+            with timer.step("layout"):
+                roots = [issue_dir, project / "layouts", project / "fonts"]
+                options = render_options(plan, checked)
+                if session is None:
+                    laid_out = typeset(html, issue_dir, roots, **options)
+                else:
+                    laid_out = session.typeset(html, document, issue_dir, project, plan, roots, options)
+            with timer.step("verify"):
+                verify_layout(laid_out, document)
+            with timer.step("pdf"):
+                pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
         if strict and warnings.records:
             raise StrictFailure(warnings.messages)
         target = output or default_output(issue_dir, checked.issue.number, edition)

@@ -7,13 +7,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.logging import RichHandler
 
 from . import __version__
-from .problems import InvalidIssue, IssuepdfError
+from .problems import InvalidIssue, IssuepdfError, shown_path
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 issue_dir_arg = click.argument(
     "issue_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="ISSUE_DIR"
 )
@@ -22,19 +19,34 @@ issue_dir_arg = click.argument(
 def _setup_logging(verbose: int) -> None:
     """Progress on a terminal (or with -v); warnings and errors always."""
     level = logging.WARNING
-    if verbose or err_console.is_terminal:
+    if verbose or sys.stderr.isatty():
         level = logging.INFO
     if verbose > 1:
         level = logging.DEBUG
-    handler = RichHandler(console=err_console, show_time=False, show_path=False, markup=False)
+    handler = OneLineHandler()
     handler.setLevel(level)
     logger = logging.getLogger("issuepdf")
     logger.setLevel(level)
     for name in ("issuepdf", "weasyprint"):  # replace, not add: main() may run many times in one process
         target = logging.getLogger(name)
-        for old in [h for h in target.handlers if isinstance(h, RichHandler)]:
+        for old in [h for h in target.handlers if isinstance(h, OneLineHandler)]:
             target.removeHandler(old)
         target.addHandler(handler)
+
+
+class OneLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """One record, one line on stderr, never wrapped: `path:line:col: …` stays one line to grep and click."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        return f"{record.levelname.lower()}: {message}" if record.levelno >= logging.WARNING else message
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr  # the stderr of now (click's test runner swaps it)
+        super().emit(record)
 
 
 def _fail(err: IssuepdfError) -> None:
@@ -80,7 +92,7 @@ def check_command(issue_dir: Path, edition: str, strict: bool) -> None:
             raise StrictFailure(warnings.messages)
     except IssuepdfError as err:
         _fail(err)
-    click.echo(f"{issue_dir}: issue {checked.issue.number} is valid ({len(warnings.records)} warning(s))")
+    click.echo(f"{shown_path(issue_dir)}: issue {checked.issue.number} is valid ({len(warnings.records)} warning(s))")
 
 
 @main.command("build")
@@ -101,7 +113,9 @@ def build_command(
     except IssuepdfError as err:
         _fail(err)
     total = sum(result.timings.values())
-    click.echo(f"wrote {result.pdf} ({result.pages} pages, {total:.1f} s, {len(result.warnings)} warning(s))")
+    click.echo(
+        f"wrote {shown_path(result.pdf)} ({result.pages} pages, {total:.1f} s, {len(result.warnings)} warning(s))"
+    )
 
 
 @main.command("watch")
@@ -120,7 +134,9 @@ def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bo
             click.echo("not rebuilt; the last good PDF is unchanged. Waiting for changes…", err=True)
         else:
             total = sum(outcome.result.timings.values())
-            click.echo(f"wrote {outcome.result.pdf} ({outcome.result.pages} pages, {total:.1f} s). Waiting…")
+            click.echo(
+                f"wrote {shown_path(outcome.result.pdf)} ({outcome.result.pages} pages, {total:.1f} s). Waiting…"
+            )
 
     try:
         watch(issue_dir, output, edition, strict, on_outcome=report)  # type: ignore[arg-type]
@@ -346,6 +362,6 @@ def archive_page_command(root: Path) -> None:
     from .archive_page import write_page
 
     try:
-        click.echo(f"wrote {write_page(root)}")
+        click.echo(f"wrote {shown_path(write_page(root))}")
     except IssuepdfError as err:
         _fail(err)

@@ -34,7 +34,7 @@ def _image_problem(path: Path, size: int, _mtime_ns: int) -> str | None:
     if size == 0:
         return f"{path.name} is empty (0 bytes)"
     if path.suffix.lower() == ".svg":
-        return _svg_problem(path)
+        return svg_problem(path.name, path.read_bytes())
     cut = _cut_short(path, size)
     if cut:
         return cut
@@ -72,18 +72,55 @@ def _cut_short(path: Path, size: int) -> str | None:
     return None
 
 
-def _svg_problem(path: Path) -> str | None:
+MAX_SVG_ELEMENTS = 100_000
+"""Elements an SVG may draw once every `<use>` is expanded: a detailed map has a few thousand; nested
+`<use>` can make a 2 KB file draw billions, which would keep the typesetter busy for ever."""
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def svg_problem(name: str, data: bytes) -> str | None:
+    """Why an SVG cannot be drawn: not SVG, or far more to draw than any figure needs."""
     try:
-        root = ElementTree.parse(path).getroot()
+        root = ElementTree.fromstring(data)
     except ElementTree.ParseError as err:
-        return f"{path.name} is not well-formed SVG ({err})"
+        return f"{name} is not well-formed SVG ({err})"
     if not root.tag.endswith("svg"):
-        return f"{path.name} is XML but not SVG (its root is <{root.tag}>)"
+        return f"{name} is XML but not SVG (its root is <{root.tag}>)"
+    if _expanded_size(root) > MAX_SVG_ELEMENTS:
+        return f"{name} draws over {MAX_SVG_ELEMENTS:,} elements once its <use> copies are expanded; simplify it"
     return None
 
 
+def _expanded_size(root: ElementTree.Element) -> int:
+    """How many elements the SVG draws with every `<use>` replaced by what it points to (capped)."""
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(element: ElementTree.Element, depth: int) -> int:
+        if id(element) in sizes:
+            return sizes[id(element)]
+        if depth > 50 or id(element) in open_:  # absurd nesting, or a <use> cycle: too much
+            return MAX_SVG_ELEMENTS + 1
+        open_.add(id(element))
+        total = 1 + sum(size(child, depth + 1) for child in element)
+        if element.tag.endswith("use"):
+            target = by_id.get((element.get("href") or element.get(XLINK_HREF) or "").lstrip("#"))
+            total += size(target, depth + 1) if target is not None else 0
+        sizes[id(element)] = total = min(total, MAX_SVG_ELEMENTS + 1)
+        open_.discard(id(element))
+        return total
+
+    return size(root, 0)
+
+
 def printable_bytes(path: Path, data: bytes) -> bytes:
-    """The bytes WeasyPrint should get for an image: 16-bit greyscale PNGs become 8-bit."""
+    """The bytes WeasyPrint should get for a file: 16-bit greyscale PNGs become 8-bit; an SVG that
+    would draw without end (from a stylesheet, where `check` does not look) is refused."""
+    if path.suffix.lower() == ".svg":
+        problem = svg_problem(path.name, data)
+        if problem:
+            raise ValueError(problem)
     if path.suffix.lower() != ".png" or data[24:25] != b"\x10":  # IHDR bit depth
         return data
     from PIL import Image

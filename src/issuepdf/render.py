@@ -174,9 +174,9 @@ class TemplateFailure(IssuepdfError):
 def _template_position(err: jinja2.TemplateError) -> str:
     """`file:line` of the template line that failed, from the error or the template frames of its traceback."""
     if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
-        return f"{Position(Path(err.filename), err.lineno)}"
+        return f"{Position(Path(err.filename), err.lineno, 1)}"
     frames = traceback.extract_tb(err.__traceback__)
     for frame in reversed(frames):
         if frame.filename.endswith(".html") and frame.lineno:
-            return f"{Position(Path(frame.filename), frame.lineno)}"
+            return f"{Position(Path(frame.filename), frame.lineno, 1)}"
     return ""

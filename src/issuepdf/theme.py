@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict
+
+from .loader import inside, load_yaml
+from .problems import InvalidIssue, Position, Problems
 
 
 class Theme(BaseModel):
@@ -26,9 +28,26 @@ class Theme(BaseModel):
 
 
 def load_theme(layout_dirs: list[Path]) -> Theme:
-    """The first `theme.yaml` along the layout fallback chain, or the defaults."""
+    """The first `theme.yaml` along the layout fallback chain, or the defaults.
+
+    Read like the issue: positions kept, every problem reported with them, and a link that leads out
+    of its layouts folder refused (its content is never read, so never echoed).
+    """
+    from .validate import validate_model
+
     for folder in layout_dirs:
         path = folder / "theme.yaml"
-        if path.is_file():
-            return Theme.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        if not path.exists():
+            continue
+        problems = Problems()
+        if inside(folder, "theme.yaml") is None:
+            problems.add(Position(path), "", "a link to a file outside the layouts folder; copy the file in instead")
+            raise InvalidIssue(problems)
+        loaded = load_yaml(path, problems)
+        theme = (
+            validate_model(Theme, loaded, {}, problems) if loaded is not None and loaded.data is not None else Theme()
+        )
+        if problems or theme is None:
+            raise InvalidIssue(problems)
+        return theme
     return Theme()

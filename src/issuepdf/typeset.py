@@ -9,6 +9,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import mimetypes
+import os
+import signal
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .images import printable_bytes
+from .problems import IssuepdfError
 
 if TYPE_CHECKING:
     import weasyprint
@@ -96,6 +100,40 @@ def typeset(
         return source.render(stylesheets=stylesheets, **options)
     finally:
         gc.unfreeze()
+
+
+LAYOUT_TIMEOUT_S = float(os.environ.get("ISSUEPDF_LAYOUT_TIMEOUT", "300"))
+"""Longest a layout and its PDF may take: the 310-page benchmark issue takes 12 s, so only input built
+to exhaust the typesetter reaches it; `build` and `watch` then end with a message instead of hanging."""
+
+
+class LayoutTimeout(IssuepdfError):
+    """The layout ran past its deadline."""
+
+
+@contextmanager
+def deadline(seconds: float | None = None) -> Iterator[None]:
+    """Interrupt the block after `seconds` with LayoutTimeout (WeasyPrint's layout is Python code, so
+    an alarm signal stops it between two steps). Only the main thread receives signals: elsewhere, and
+    on systems without SIGALRM, the block runs unbounded."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+    limit = seconds or LAYOUT_TIMEOUT_S
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise LayoutTimeout(
+            f"the layout took longer than {limit:g} s and was stopped; look for a huge table, image or"
+            " paragraph (ISSUEPDF_LAYOUT_TIMEOUT sets the limit)"
+        )
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pdf_bytes(document: weasyprint.Document, options: dict[str, Any]) -> bytes:
