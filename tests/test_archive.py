@@ -283,7 +283,7 @@ def test_verify_names_missing_and_extra_files(built: Built, tmp_path: Path) -> N
     assert output.splitlines() == [
         "missing: 260/r1/cover.png",
         "extra: 260/r1/notes.txt",
-        "extra: 261/r1/",
+        "extra: 261/r1/ (left by an interrupted run; the next `issuepdf archive` adopts it or sets it aside)",
         "extra: stray.pdf",
         f"verify: 4 mismatch(es) in 1 revision(s), 5 file(s) in {archive}",
     ]

@@ -169,7 +169,11 @@ def test_a_damaged_leftover_revision_is_set_aside_and_archived_anew(
     assert snapshot(aside) == before, "nothing of it is lost"
     assert revisions(root) == ["260/r1"]
     code, output = invoke("archive", "verify", "--root", root)
-    assert (code, output.splitlines()[0]) == (1, f"extra: {aside.name}/")
+    assert (code, output.splitlines()[0]) == (
+        1,
+        f"extra: {aside.name}/ (set aside by `issuepdf archive`: an interrupted run's revision that did not match "
+        "its manifest; look into it, then delete it)",
+    )
 
 
 # --- A3, A4: the catalog cannot be written ------------------------------------------------------------

@@ -307,8 +307,7 @@ def _adopt_or_set_aside(catalog: Catalog, root: Path, folder: str) -> str:
         if expected != revision.revision:
             raise ArchiveError(f"the catalog's next revision of issue {revision.number} is r{expected}")
     except (ArchiveError, ManifestError, KeyError, TypeError, ValueError) as err:
-        aside = Path(tempfile.mkdtemp(prefix=f".orphan-{folder.replace('/', '-')}-", dir=root))
-        os.rename(path, aside)  # onto the empty folder just made: a name no other run can take
+        aside = _set_aside(root, folder)
         return (
             f"{folder} was left by an interrupted run and cannot be adopted ({err}); "
             f"moved it to {aside.name}: look into it, then delete it"
@@ -317,12 +316,25 @@ def _adopt_or_set_aside(catalog: Catalog, root: Path, folder: str) -> str:
     return f"{folder} was left by an interrupted run; it matches its manifest, so it is now archived (adopted)"
 
 
+def _set_aside(root: Path, folder: str) -> Path:
+    """Move a revision folder to a new `.orphan-…` folder in the root, where `verify` reports it; nothing is deleted."""
+    try:
+        aside = Path(tempfile.mkdtemp(prefix=f".orphan-{folder.replace('/', '-')}-", dir=root))
+        os.rename(root / folder, aside)  # onto the empty folder just made: a name no other run can take
+    except OSError as err:
+        raise ArchiveError(
+            f"{folder} was left by an interrupted run and cannot be adopted, nor moved out of the way "
+            f"({err.strerror}); move it out of {root} by hand, then run again"
+        ) from err
+    return aside
+
+
 def _whole(path: Path, folder: str) -> Manifest:
     """The folder's manifest, if the folder holds exactly the files it lists, unchanged; else ArchiveError."""
     manifest = Manifest.read(path / MANIFEST_NAME)
     if f"{manifest.number}/r{manifest.revision}" != folder:
         raise ArchiveError(f"its manifest describes {manifest.number}/r{manifest.revision}")
-    if manifest.format < 2:
+    if not manifest.has_text:
         raise ArchiveError(f"its manifest (format {manifest.format}) lacks the articles' text for the search index")
     listed = {record.path: record for record in manifest.files}
     found = {record.path: record for record in record_files(path)}

@@ -9,6 +9,7 @@ files (`index.html`, its script and style) are derived from the catalog and are 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -19,6 +20,13 @@ from .manifest import MANIFEST_NAME, FileRecord, Manifest, ManifestError, sha256
 
 ROOT_FILES = frozenset({CATALOG_NAME, f"{CATALOG_NAME}-journal", *PAGE_FILES})
 """Files the archive root may hold besides the issue folders (the journal exists during a write)."""
+LEFT_BY = {
+    ".staging-": "left by a run stopped while building; delete it",
+    ".orphan-": "set aside by `issuepdf archive`: an interrupted run's revision that did not match its manifest; "
+    "look into it, then delete it",
+}
+"""What an extra folder in the root is, by the start of its name."""
+ORPHAN = "left by an interrupted run; the next `issuepdf archive` adopts it or sets it aside"
 
 
 @dataclass(frozen=True)
@@ -128,10 +136,13 @@ def _unknown(root: Path, known: set[str]) -> list[Finding]:
             continue
         if entry.is_dir() and entry.name.isdigit():
             found += [
-                Finding("extra", f"{entry.name}/{sub.name}{'/' if sub.is_dir() else ''}")
+                Finding("extra", f"{entry.name}/{sub.name}/", ORPHAN)
+                if sub.is_dir() and re.fullmatch(r"r\d+", sub.name)
+                else Finding("extra", f"{entry.name}/{sub.name}{'/' if sub.is_dir() else ''}")
                 for sub in sorted(entry.iterdir())
                 if f"{entry.name}/{sub.name}" not in known
             ]
             continue
-        found.append(Finding("extra", entry.name + ("/" if entry.is_dir() else "")))
+        why = next((text for prefix, text in LEFT_BY.items() if entry.name.startswith(prefix) and entry.is_dir()), "")
+        found.append(Finding("extra", entry.name + ("/" if entry.is_dir() else ""), why))
     return found

@@ -73,6 +73,11 @@ class Manifest:
     contents: list[ArticleEntry] = field(default_factory=list)
     format: int = MANIFEST_FORMAT
 
+    @property
+    def has_text(self) -> bool:
+        """Whether the contents hold the articles' text (format 2 on), so the catalog can be made from it alone."""
+        return self.format >= 2
+
     def to_bytes(self) -> bytes:
         return (json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
