@@ -68,6 +68,19 @@ def test_a_file_of_layouts_extract_would_refuse_is_not_embedded(tmp_path: Path) 
     assert "layouts/notes.txt" not in {p.name for p in extract(result.pdf, tmp_path / "out").files}
 
 
+@pytest.mark.expect_warnings
+def test_a_link_out_of_the_issue_in_its_layouts_is_not_embedded(tmp_path: Path) -> None:
+    issue = photo_issue(tmp_path / "260")
+    (tmp_path / "secret.css").write_text("/* secret */\n")
+    (issue / "layouts" / "extra.css").symlink_to(tmp_path / "secret.css")
+    result = build(issue, output=tmp_path / "archive.pdf", edition="archive")
+    assert result.warnings == [
+        "issuepdf: layouts/extra.css is not embedded in the archive edition: a link to a file outside the issue folder"
+    ]
+    extracted = extract(result.pdf, tmp_path / "out")
+    assert [path.name for path in extracted.files] == ["forum.png", "issue.yaml", "issue.css"]
+
+
 # --- PDFs from elsewhere -----------------------------------------------------------------------
 
 Tamper = Callable[[PdfWriter, DictionaryObject], None]

@@ -35,7 +35,7 @@ EMAIL_DPI = 150
 EMAIL_JPEG_QUALITY = 80
 KST = dt.timezone(dt.timedelta(hours=9))
 BUILD_RECORD = "issuepdf-build.json"
-"""The archive edition's note of what a rebuild needs beyond its sources: issuepdf, layouts/, fonts/."""
+"""The archive edition's note of what a rebuild needs beyond its sources: versions, fonts/, layouts/."""
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".svg"})
 DATA_SUFFIXES = frozenset({".yaml", ".yml", ".csv"})
 LAYOUT_SUFFIXES = frozenset({".html", ".css"})
@@ -208,13 +208,20 @@ def archive_attachments(checked: Checked) -> list[Any]:
     attachments = []
     for path in build_inputs(checked):
         name = path.relative_to(checked.issue_dir).as_posix()
-        problem = archive_name_problem(name)
+        problem = archive_name_problem(name) or _link_problem(path, checked.issue_dir)
         if problem:
             logger.warning("%s is not embedded in the archive edition: %s", name, problem)
             continue
         attachments.append(_attachment(name, moment, "Source", filename=str(path)))
     text = json.dumps(record, indent=2) + "\n"
     return [*attachments, _attachment(BUILD_RECORD, moment, "Data", string=text)]
+
+
+def _link_problem(path: Path, issue_dir: Path) -> str | None:
+    """A link out of the issue folder is never read by the build, and its target is not the issue's to embed."""
+    if path.resolve().is_relative_to(issue_dir.resolve()):
+        return None
+    return "a link to a file outside the issue folder"
 
 
 def _attachment(name: str, moment: dt.datetime, relationship: str, **source: str) -> Any:
