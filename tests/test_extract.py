@@ -154,6 +154,13 @@ def test_a_malformed_attachment_is_a_clear_error_and_nothing_is_written(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_file_that_is_no_pdf_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.pdf").write_text("not a PDF at all\n")
+    with pytest.raises(IssuepdfError, match=r"cannot read .*notes\.pdf: "):
+        extract(tmp_path / "notes.pdf", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -2,8 +2,9 @@
 
 A PDF may come from anywhere, so nothing is written until every embedded file has been checked:
 its name (only the kinds of file an archive edition embeds, by plain relative names), its structure
-and its size once unpacked (bounded: a small PDF can hold a flate bomb). The folder then appears
-whole, by one rename, in a new or empty DIR; nothing already there is overwritten.
+and its size once unpacked (bounded: a small PDF can hold a flate bomb). The files are then written
+beside DIR and moved in: a new DIR appears whole, by one rename; an existing one must be empty, so
+nothing already there is overwritten.
 """
 
 from __future__ import annotations
@@ -70,8 +71,13 @@ class Extracted:
 
 def extract(pdf: Path, target: Path) -> Extracted:
     """Check every embedded file of `pdf`, then write them all into the new or empty folder `target`."""
+    from pypdf.errors import PyPdfError
+
     _check_target(target)
-    contents = _unpacked(pdf, _embedded(pdf))
+    try:
+        contents = _unpacked(pdf, _embedded(pdf))
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as err:  # what pypdf raises on broken PDFs
+        raise IssuepdfError(f"cannot read {pdf}: {err}") from err
     record = _record(pdf, contents.get(BUILD_RECORD))
     files = _write_folder(target, contents)
     differences = record_differences(record, build_record(project_root(target))) if record else []
@@ -88,12 +94,8 @@ def _check_target(target: Path) -> None:
 def _embedded(pdf: Path) -> list[Embedded]:
     """Every embedded file with a safe name and a plain stream; raises naming every one that is not."""
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
-    try:
-        specs = [(spec.name, spec.pdf_object) for spec in PdfReader(pdf, strict=True).attachment_list]
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as err:
-        raise IssuepdfError(f"cannot read {pdf}: {err}") from err
+    specs = [(spec.name, spec.pdf_object) for spec in PdfReader(pdf, strict=True).attachment_list]
     if not specs:
         raise IssuepdfError(f"{pdf} has no embedded files (only the archive edition has them)")
     checked = [_check(name, spec) for name, spec in specs]
@@ -104,24 +106,31 @@ def _embedded(pdf: Path) -> list[Embedded]:
 
 
 def _check(name: Any, spec: Any) -> Embedded | str:
-    """The embedded file as issuepdf writes them (a plain or Flate stream, a safe name), else the problem."""
-    from pypdf.generic import StreamObject
-
-    problem = "its name is not text" if not isinstance(name, str) else _name_problem(name)
+    """The embedded file, if it is as issuepdf writes them (a safe name, a plain or Flate stream), else the problem."""
     stream = _stream(spec)
-    if problem is None and "/EF" not in spec:
-        problem = "no embedded file stream (/EF is missing)"
-    elif problem is None and not isinstance(stream, StreamObject):
-        problem = f"/EF does not hold a file stream (found {type(stream).__name__})"
-    elif problem is None and (_filters(stream) not in ([], ["/FlateDecode"]) or "/DecodeParms" in stream):
-        problem = f"encoded with {' '.join(_filters(stream)) or 'parameters'}; issuepdf writes plain or Flate streams"
+    problem = _name_problem(name) or _stream_problem(spec, stream)
     if problem:
         return f"embedded file {name!r}: {problem}"
     return Embedded(name, stream, _filters(stream) == ["/FlateDecode"])
 
 
-def _name_problem(name: str) -> str | None:
+def _name_problem(name: Any) -> str | None:
+    if not isinstance(name, str):
+        return "its name is not text"
     return None if name == BUILD_RECORD else archive_name_problem(name)
+
+
+def _stream_problem(spec: Any, stream: Any) -> str | None:
+    from pypdf.generic import StreamObject
+
+    if "/EF" not in spec:
+        return "no embedded file stream (/EF is missing)"
+    if not isinstance(stream, StreamObject):
+        return f"/EF does not hold a file stream (found {type(stream).__name__})"
+    filters = _filters(stream)
+    if filters not in ([], ["/FlateDecode"]) or "/DecodeParms" in stream:
+        return f"encoded with {' '.join(filters) or 'parameters'}; issuepdf writes plain or Flate streams"
+    return None
 
 
 def _stream(spec: Any) -> Any:
