@@ -220,6 +220,12 @@ def load_yaml(path: Path, problems: Problems, budget: Budget | None = None) -> L
     except RecursionError:
         problems.add(Position(path), "", f"nested more than {MAX_DEPTH} levels deep; refused")
         return None
+    except yaml.reader.ReaderError as err:  # libyaml reports these without a mark
+        line = text.count("\n", 0, err.position) + 1
+        col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        code = err.character if isinstance(err.character, int) else ord(err.character)
+        problems.add(Position(path, line, col), "", f"control character U+{code:04X} is not allowed; delete it")
+        return None
     if node is None:
         return Loaded(None)
     converter = _Converter(path, text.splitlines(), problems, budget or Budget())
