@@ -21,6 +21,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from issuepdf.archive import archive_issue
+from issuepdf.archive_page import PAGE_FILES
 from issuepdf.catalog import index_text, match_expression, open_catalog
 from issuepdf.cli import main
 from issuepdf.manifest import Manifest, sha256_file
@@ -364,11 +365,11 @@ def test_archive_root_from_the_environment(built: Built, monkeypatch: pytest.Mon
 
 def test_archive_page_command_rewrites_the_page(built: Built, tmp_path: Path) -> None:
     archive = copy_archive(built.archive, tmp_path / "archive")
-    before = (archive / "index.html").read_bytes()
-    for name in ("index.html", "search-index.js", "search-text.js", "archive.js", "archive.css"):
+    before = {name: (archive / name).read_bytes() for name in PAGE_FILES}
+    for name in PAGE_FILES:
         (archive / name).unlink()
     assert invoke("archive", "page", "--root", archive) == (0, f"wrote {archive / 'index.html'}\n")
-    assert (archive / "index.html").read_bytes() == before
+    assert {name: (archive / name).read_bytes() for name in PAGE_FILES} == before, "the same page, fonts included"
     assert (
         (archive / "search-text.js")
         .read_text(encoding="utf-8")

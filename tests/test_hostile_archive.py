@@ -179,26 +179,33 @@ def test_a_damaged_leftover_revision_is_set_aside_and_archived_anew(
 # --- A3, A4: the catalog cannot be written ------------------------------------------------------------
 
 
-def test_a_full_disk_is_named_and_the_archive_stays_as_it_was(
-    archived: Archived, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("pragma", "cause"),
+    [
+        ("max_page_count = {pages}", "the disk is full (database or disk is full)"),  # no room for one more page
+        ("query_only = ON", "it is read-only (attempt to write a readonly database)"),  # root may write any file
+    ],
+)
+def test_a_catalog_that_cannot_be_written_is_named_and_the_archive_stays_as_it_was(
+    archived: Archived, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pragma: str, cause: str
 ) -> None:
     root = copy_archive(archived.archive, tmp_path / "archive")
     issue = write_issue(project(tmp_path / "project") / "issues" / "261", 261, dt.date(2021, 12, 29))
     before = snapshot(root)
 
-    def full_disk(root: Path, create: bool = False) -> Catalog:
-        """The catalog on a disk with no room for one more page (SQLite's max_page_count)."""
+    def unwritable(root: Path, create: bool = False) -> Catalog:
+        """The catalog as the archive opens it, then made unwritable the way `pragma` says."""
         catalog = open_catalog(root, create)
         pages = catalog.db.execute("PRAGMA page_count").fetchone()[0]
-        catalog.db.execute(f"PRAGMA max_page_count = {pages}")
+        catalog.db.execute(f"PRAGMA {pragma.format(pages=pages)}")
         return catalog
 
-    monkeypatch.setattr(archive, "open_catalog", full_disk)
+    monkeypatch.setattr(archive, "open_catalog", unwritable)
     code, output = invoke("archive", issue, "--root", root)
 
     assert (code, output) == (
         1,
-        f"error: cannot write the catalog {root / 'catalog.sqlite'}: the disk is full (database or disk is full); "
+        f"error: cannot write the catalog {root / 'catalog.sqlite'}: {cause}; "
         "the catalog is as it was before; nothing was archived\n",
     )
     assert snapshot(root) == before
@@ -216,7 +223,8 @@ def test_a_catalog_locked_by_another_run_is_named(archived: Archived, tmp_path: 
     assert (code, output) == (
         1,
         f"error: cannot write the catalog {root / 'catalog.sqlite'}: another issuepdf run is writing it; wait for "
-        "that run to finish, then run again (database is locked); the catalog is as it was before\n",
+        "that run to finish, then run again (database is locked); the catalog is as it was before; nothing was "
+        "archived\n",
     )
 
 
@@ -235,7 +243,7 @@ def _open_at_the_same_moments(roots: list[Path], start: Any, errors: Any) -> Non
 
 def test_two_first_archives_at_once_both_find_the_tables(tmp_path: Path) -> None:
     roots = [tmp_path / f"archive-{n}" for n in range(40)]
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may run threads
     start, errors = context.Barrier(2), context.Queue()
     racers = [context.Process(target=_open_at_the_same_moments, args=(roots, start, errors)) for _ in range(2)]
     for racer in racers:

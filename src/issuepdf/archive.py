@@ -119,6 +119,8 @@ def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived
         for warning in warnings:
             logger.warning("%s", warning)
         page = write_page(root, catalog)
+    except CatalogError as err:  # the catalog could not be written (full disk, read-only, locked)
+        raise ArchiveError(f"{err}; nothing was archived") from err
     finally:
         catalog.close()
     return Archived(revision, root / revision.folder, manifest.files, len(entries), page, warnings)
@@ -245,11 +247,9 @@ def _store(
                     f"cannot move the revision to {target}: {err.strerror}; nothing was archived"
                 ) from err
             moved = True
-    except BaseException as err:
+    except BaseException:
         if moved:  # the commit failed after the move: put the folder back, to be removed with the staging
             os.rename(target, staging)
-        if isinstance(err, CatalogError):
-            raise ArchiveError(f"{err}; nothing was archived") from err
         raise
     return revision
 
