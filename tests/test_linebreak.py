@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 from markupsafe import escape
 
-from issuepdf.linebreak import BREAK, MAX_GLUED_WIDTH, WORD_JOINER, keep_words
+from issuepdf.linebreak import _MAY_CLUSTER, BREAK, MAX_GLUED_WIDTH, WORD_JOINER, _in_clusters, keep_words
 
 WJ = WORD_JOINER
 
@@ -89,19 +89,33 @@ def test_linked_urls_break_in_their_text_not_in_their_address() -> None:
     "run",
     [
         "가나다라마바사아자차카타파하" * 9,  # 126 syllables without a space
-        "中国科技部火炬高技术产业开发中心发布了二〇二一年度高新技术企业认定名单，共有一万余家企业入选，其中北京上海深圳广州杭州西安成都武汉南京苏州合计占比过半。",
+        "中国科技部火炬高技术产业开发中心发布了年度高新技术企业认定名单共有一万余家企业入选" * 2,  # 84 Hanzi
     ],
 )
 def test_a_word_too_wide_for_a_line_breaks_between_its_syllables(run: str) -> None:
     assert marked(run) == run
 
 
-def test_narrow_runs_in_a_word_too_wide_stay_glued_up_to_the_limit() -> None:
-    assert marked("가" * 40 + "(2021)년") == "가" * 40 + f"({WJ}2021{WJ}){WJ}년".replace(f"){WJ}년", ")년")
-    assert [len(piece) for piece in marked("x" * 150).split(BREAK)] == [MAX_GLUED_WIDTH, MAX_GLUED_WIDTH, 30]
+def test_a_word_too_wide_to_glue_breaks_beside_punctuation_not_between_letters() -> None:
+    words = ["단계", "인큐베이터", "액셀러레이터", "과학"]
+    assert marked("+".join(words)) == "+".join(map(glued, words))
+    assert (
+        marked("재외동포신문(http://www.kic.org)")
+        == f"{glued('재외동포신문')}(http://{BREAK}www.{BREAK}kic.{BREAK}org)"
+    )
+
+
+def test_latin_letters_too_many_for_a_line_break_every_so_often() -> None:
+    assert [len(piece) for piece in marked("x" * 150).split(BREAK)] == [MAX_GLUED_WIDTH] * 5
 
 
 def test_the_widest_glued_word_is_the_limit() -> None:
     widest = "가" * (MAX_GLUED_WIDTH // 2)
     assert marked(widest) == glued(widest)
     assert marked(widest + "가") == widest + "가"
+
+
+def test_the_cluster_shortcut_skips_only_characters_that_never_join_a_cluster() -> None:
+    skipped = [chr(code) for code in [*range(0x300), *range(0xAC00, 0xD7A4), *range(0x4E00, 0xA000)]]
+    assert not _MAY_CLUSTER.search("".join(skipped))
+    assert not any(map(_in_clusters, skipped))

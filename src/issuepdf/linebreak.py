@@ -1,9 +1,9 @@
-"""Word-level (어절) line breaking for Korean, as a word processor or CSS `word-break: keep-all` does.
+"""Word-level (어절) line breaking for Korean, as Korean word processors break lines.
 
 WeasyPrint 70 rejects `keep-all` and breaks Korean between any two syllables. So every gap inside a
 space-delimited word gets U+2060 WORD JOINER, whatever its characters (㎢, ㈜, ①, ℃, `K-스타트업`,
 brackets, quotes, Hanja), except where a break is wanted: after a hyphen between Latin letters
-(`Wi-|Fi`), after the punctuation of a URL, and in a word too wide to fit a line. Both helper
+(`Wi-|Fi`), after the punctuation of a URL, and in a word too wide to glue whole. Both helper
 characters have no width and do not reach the PDF's text layer (tests check that).
 """
 
@@ -13,6 +13,7 @@ import re
 import unicodedata
 from functools import cache
 from html import unescape
+from itertools import groupby
 from operator import add
 
 from markupsafe import escape
@@ -23,13 +24,15 @@ WORD_JOINER = "\u2060"
 BREAK = "\u200b"
 """ZERO WIDTH SPACE: allows a line break where it stands; pdftotext and copy-paste drop it (tested)."""
 
-MAX_GLUED_WIDTH = 60
-"""The widest run of glued characters, in half-width units (a Hangul syllable or Hanja counts 2).
+MAX_GLUED_WIDTH = 30
+"""The widest word glued whole, in half-width units (a Hangul syllable or Hanja counts 2): 15 syllables.
 
-The body column is 170 mm of 10.25pt text, about 47 syllables or 90 Latin letters a line, and table
-cells, notes and profiles are narrower. A word wider than 30 syllables might not fit a line, so it is
-breakable between its wide characters (as a word processor breaks a word longer than the line) and
-its runs of narrow ones get a break every 60 characters.
+The body column holds about 47 syllables (170 mm of 10.25pt text). A glued word that does not fit
+moves to the next line and leaves its width as extra space between the words of the line before:
+for a third of the line that is already about 5 mm a space (seen on issue 260). So a wider word may
+break where CSS `word-break: keep-all` allows, beside punctuation (`단계+|인큐베이터`), and a run of
+letters still wider than this between its syllables, or every 30 characters if Latin, as a word
+processor breaks a word longer than the line.
 """
 
 URL_BREAK_AFTER = "/.-?&=_"
@@ -41,6 +44,9 @@ _URL = re.compile(r"(?:https?://|www\.)[!-~]+")
 _URL_GAP = re.compile(f"[{re.escape(URL_BREAK_AFTER)}](?=[^{re.escape(URL_BREAK_AFTER)}])")
 _LATIN_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]{2,}")
+_MAY_CLUSTER = re.compile(r"[^\x00-\u02ff\uac00-\ud7a3\u4e00-\u9fff]")
+"""A shortcut past most text: below U+0300, Hangul syllables and CJK ideographs, no character joins a
+grapheme cluster (in a cluster, some character is outside these: a mark, a jamo, a ZWJ...)."""
 
 
 def keep_words(html: str) -> str:
@@ -104,24 +110,39 @@ def _break_urls(text: str, marks: list[str]) -> None:
 
 
 def _open_long_word(word: str, marks: list[str], start: int) -> None:
-    """Let a word too wide for a line break as a word processor breaks a word longer than the line.
-
-    Gaps beside its wide characters are left to UAX #14 (which breaks between syllables but not before
-    a closing bracket), and its runs of narrow characters get a break opportunity every so often.
-    """
-    wide = [_width(char) == 2 for char in word]
-    if sum(wide) + len(word) <= MAX_GLUED_WIDTH:
+    """Let a word too wide to glue break as `keep-all` would: beside punctuation, where UAX #14 allows."""
+    if sum(map(_width, word)) <= MAX_GLUED_WIDTH:
         return
-    run = 1
+    letters = [_is_letter(char) for char in word]
     for i in range(1, len(word)):
-        if wide[i - 1] or wide[i]:
+        if not (letters[i - 1] and letters[i]) and marks[start + i] == WORD_JOINER:
             marks[start + i] = ""
-        if marks[start + i] != WORD_JOINER:
-            run = 1
-        elif run == MAX_GLUED_WIDTH:
-            marks[start + i], run = BREAK, 1
+    i = 0
+    for is_letter, run in groupby(word, key=_is_letter):
+        length = len(list(run))
+        if is_letter:
+            _open_letter_run(word[i : i + length], marks, start + i)
+        i += length
+
+
+def _open_letter_run(run: str, marks: list[str], start: int) -> None:
+    """Letters too many for a line break between wide ones (syllables), and every so often if narrow."""
+    if sum(map(_width, run)) <= MAX_GLUED_WIDTH:
+        return
+    glued = 1
+    for i in range(1, len(run)):
+        if _width(run[i - 1]) == 2 or _width(run[i]) == 2:
+            marks[start + i], glued = "", 1
+        elif glued == MAX_GLUED_WIDTH:
+            marks[start + i], glued = BREAK, 1
         else:
-            run += 1
+            glued += 1
+
+
+@cache
+def _is_letter(char: str) -> bool:
+    """Letters and digits, between which `keep-all` forbids breaks (UAX #14 classes AL, NU, ID, H2, H3)."""
+    return unicodedata.category(char)[0] in "LN"
 
 
 @cache
@@ -135,7 +156,7 @@ def _inside_clusters(text: str) -> list[int]:
 
     No mark may go before them: it would split an accent, an emoji sequence or a jamo syllable.
     """
-    if not any(map(_in_clusters, text)):
+    if not any(map(_in_clusters, _MAY_CLUSTER.findall(text))):
         return []  # the usual case: every character is a cluster of its own
     inside = []
     regional = 0  # regional indicators pair up into flags
