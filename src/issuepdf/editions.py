@@ -26,7 +26,6 @@ from .manifest import sha256_file, versions
 from .model import Photo
 from .paths import project_root
 from .settings import email_image_options
-from .typeset import IMAGES_BY_PLACE
 from .validate import Checked
 
 Edition = Literal["screen", "print", "archive", "email"]
@@ -54,9 +53,6 @@ class EditionPlan:
     variant: str | None
     image_options: tuple[tuple[str, Any], ...] = ()
     """WeasyPrint image options (dpi, jpeg_quality, optimize_images) for smaller files."""
-    images_by_url: bool = False
-    """Name images as WeasyPrint does, by absolute URL, not by place: `mail.largest_images` traces
-    the email edition's images to their photo files by these names (so it is not folder-independent)."""
 
     def file_name(self, number: int) -> str:
         return f"issue-{number}.pdf" if self.name == "screen" else f"issue-{number}-{self.name}.pdf"
@@ -71,7 +67,6 @@ PLANS: dict[Edition, EditionPlan] = {
         None,
         None,
         (("dpi", EMAIL_DPI), ("jpeg_quality", EMAIL_JPEG_QUALITY), ("optimize_images", True)),
-        images_by_url=True,
     ),
 }
 
@@ -85,12 +80,7 @@ def build_time(checked: Checked) -> dt.datetime:
 
 
 def render_options(plan: EditionPlan, checked: Checked) -> dict[str, Any]:
-    """WeasyPrint's render options for an edition: WeasyPrint 70 reads the image options at layout.
-
-    Also sets how the layout that follows names its images (typeset.IMAGES_BY_PLACE): WeasyPrint has
-    no option for it, and it must be decided before layout.
-    """
-    IMAGES_BY_PLACE.set(not plan.images_by_url)
+    """WeasyPrint's render options for an edition: WeasyPrint 70 reads the image options at layout."""
     options: dict[str, Any] = dict(plan.image_options)
     if plan.name == "email":
         options.update(email_image_options(checked))  # issuepdf.yaml or the issue may set dpi and quality
@@ -110,10 +100,10 @@ def pdf_options(plan: EditionPlan, checked: Checked, tagged: bool) -> dict[str, 
 
 
 def _identifier(checked: Checked, plan: EditionPlan) -> bytes:
-    """A PDF /ID derived from the sources and the edition, never random."""
+    """A PDF /ID derived from every file the build reads from the issue and the edition, never random."""
     digest = hashlib.md5(usedforsecurity=False)
     digest.update(plan.name.encode())
-    for path in checked.sources:
+    for path in build_inputs(checked):
         digest.update(path.relative_to(checked.issue_dir).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest().encode()

@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from string import Formatter
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
@@ -37,6 +37,7 @@ from .model import Issue, Photo
 from .output import replace_together, write_atomic
 from .problems import InvalidIssue, IssuepdfError, Problems
 from .settings import EmailSettings, email_settings, fill_template, one_line
+from .typeset import image_name
 
 logger = logging.getLogger("issuepdf")
 
@@ -212,12 +213,12 @@ def contents(pdf: Path) -> list[Entry]:
 def largest_images(pdf: Path, issue_dir: Path, issue: Issue) -> list[EmbeddedImage]:
     """Every raster image in the PDF, largest first, traced to its photo file where possible.
 
-    WeasyPrint names an image's XObject `i` + md5(its URL) + a flag, so hashing each photo's URL
-    the same way finds the file; an image it does not match (e.g. from an issue's CSS) keeps
-    the name `image`.
+    WeasyPrint names an image's XObject `i` + md5 + a flag, the md5 of the file's place in the issue
+    (typeset.image_name), so hashing each photo's place the same way finds the file; an image it does
+    not match (e.g. from an issue's CSS) keeps the name `image`.
     """
     reader = PdfReader(pdf)
-    sources = _photo_names(issue_dir, issue)
+    sources = _photo_names(issue)
     found: dict[int, tuple[str, StreamObject, set[int]]] = {}
     for number, page in enumerate(reader.pages, start=1):
         content = page.get_contents()
@@ -265,18 +266,14 @@ def _drawn(content: bytes) -> set[bytes]:
     return set(re.findall(rb"/([^\s/\[\]<>()]+)\s+Do\b", content))
 
 
-def _photo_names(issue_dir: Path, issue: Issue) -> dict[str, str]:
-    """md5 of each photo's URL as WeasyPrint resolves it → the photo's path in the issue."""
-    from weasyprint.urls import iri_to_uri
-
-    base = issue_dir.resolve().as_uri() + "/"
+def _photo_names(issue: Issue) -> dict[str, str]:
+    """The md5 in each photo's image name → the photo's path in the issue."""
     names = {}
     for section in issue.sections:
         for article in section.articles:
             for block in article.body:
                 if isinstance(block, Photo):
-                    url = iri_to_uri(urljoin(base, block.photo))
-                    names[hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()] = block.photo
+                    names[image_name(Path(block.photo).as_posix())] = block.photo
     return names
 
 

@@ -15,7 +15,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
     import weasyprint
 
 
-IMAGES_BY_PLACE: ContextVar[bool] = ContextVar("images_by_place", default=True)
-"""Whether the images laid out now are named by their place (see `_image_md5`); the edition decides."""
 _PLACES: dict[bytes, bytes] = {}
 """Every URL a LocalFetcher served → the file's place: the index of its root and its path inside."""
 
@@ -42,8 +39,17 @@ def _image_md5(data: bytes, usedforsecurity: bool = True) -> Any:
     built in two folders gave two PDFs. The fetcher has just served that URL, so it knows the file's
     place in the issue, layouts/ or fonts/, which is the same wherever the folders are.
     """
-    place = _PLACES.get(data) if IMAGES_BY_PLACE.get() else None
-    return hashlib.md5(place or data, usedforsecurity=usedforsecurity)
+    return hashlib.md5(_PLACES.get(data, data), usedforsecurity=usedforsecurity)
+
+
+def place(root_index: int, relative: str) -> bytes:
+    """A file's place: which allowed folder (0 the issue, 1 layouts/, 2 fonts/) and its path inside."""
+    return f"{root_index}:{relative}".encode()
+
+
+def image_name(photo: str) -> str:
+    """The md5 WeasyPrint's image name carries for a photo of the issue (`/i<md5>…` in the PDF)."""
+    return hashlib.md5(place(0, photo), usedforsecurity=False).hexdigest()
 
 
 @cache
@@ -69,7 +75,7 @@ def _fetcher_class() -> type:
             index = next((i for i, root in enumerate(self.roots) if path.is_relative_to(root)), None)
             if index is None:
                 raise ValueError(f"refused {path}: outside the issue, layouts and fonts folders")
-            _PLACES[url.encode()] = f"{index}:{path.relative_to(self.roots[index]).as_posix()}".encode()
+            _PLACES[url.encode()] = place(index, path.relative_to(self.roots[index]).as_posix())
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(path.as_uri(), printable_bytes(path, path.read_bytes()), {"Content-Type": mime})
 
