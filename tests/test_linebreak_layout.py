@@ -26,6 +26,8 @@ URL = (
 LONG_RUNS = {
     "hangul": "주간중국창업뉴스" * 15,  # 120 syllables without a space
     "url": f"자세한 내용은 KIC 중국 누리집의 보고서 {URL} 에서 볼 수 있다.",
+    "video": "발표 영상은 중국 창업 뉴스 채널의 https://www.example.com/watch?v=dQw4w9WgXcQ&list="
+    + "PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG&index=12 에서 볼 수 있다.",
     "hanzi": "中国科技部火炬高技术产业开发中心发布了年度高新技术企业认定名单共有一万余家企业入选" * 2,
     "latin": "x" * 150,
 }
@@ -85,8 +87,9 @@ def test_a_run_too_long_for_the_column_breaks_inside_the_column(laid_out: weasyp
     assert "".join(lines(box)).replace(" ", "") == LONG_RUNS[name].replace(" ", "")
 
 
-def test_a_url_fills_its_lines_instead_of_stretching_the_spaces(laid_out: weasyprint.Document) -> None:
-    box = paragraph(laid_out, "url")
+@pytest.mark.parametrize("name", ["url", "video"])
+def test_a_url_fills_its_lines_instead_of_stretching_the_spaces(laid_out: weasyprint.Document, name: str) -> None:
+    box = paragraph(laid_out, name)
     assert "https://" in lines(box)[0], "the URL should start on the line of the text before it"
     spacing = max(text.justification_spacing for text in box.descendants() if isinstance(text, boxes.TextBox))
     assert spacing < EM, f"spaces stretched by {spacing / EM:.1f} em"
