@@ -147,7 +147,9 @@ def test_chart_spec_file_and_csv_problems(make_issue: MakeIssue) -> None:
         " 'donut' or 'scatter' (got 'bars')",
     ]
     (issue / "charts/age.yaml").write_text("type: bar\ncsv: age.csv\n")
-    assert problems_of(issue) == ["260/charts/age.csv:3:2: 기업 수: not a number: '마흔둘'; write numbers like 1,531.5 or 1531.5"]
+    assert problems_of(issue) == [
+        "260/charts/age.csv:3:2: 기업 수: not a number: '마흔둘'; write numbers like 1,531.5 or 1531.5"
+    ]
 
 
 def test_chart_series_length_mismatch(make_issue: MakeIssue) -> None:
