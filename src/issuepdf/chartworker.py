@@ -51,12 +51,12 @@ class OfflineChromium(Chromium):
         return {**super().get_popen_args(), "start_new_session": False}  # stay in the worker's group
 
 
-class ChartTimeout(Exception):
-    """One chart took longer than the request's timeout."""
-
-
 async def render_all(request: dict[str, Any]) -> None:
-    """Start the browser once and render each job, writing each SVG atomically."""
+    """Start the browser once and render each job, writing each SVG atomically.
+
+    A chart that takes longer than the request's timeout ends the worker at once: cancelling a
+    kaleido render waits for the browser to finish it, which is what timed out.
+    """
     import kaleido
 
     timeout = request["timeout"]
@@ -65,11 +65,11 @@ async def render_all(request: dict[str, Any]) -> None:
     ) as session:
         for job in request["jobs"]:
             opts = {"format": "svg", "width": job["width"], "height": job["height"]}
-            try:
-                svg = await asyncio.wait_for(session.calc_fig(job["figure"], opts=opts), timeout)
-            except TimeoutError:
-                raise ChartTimeout(f"timed out after {timeout:g} s") from None
-            write_atomic(Path(job["path"]), svg)
+            render = asyncio.ensure_future(session.calc_fig(job["figure"], opts=opts))
+            done, _ = await asyncio.wait({render}, timeout=timeout)
+            if not done:
+                _stop(f"timeout: timed out after {timeout:g} s")
+            write_atomic(Path(job["path"]), render.result())
 
 
 def die_with(parent: int) -> None:
@@ -86,14 +86,17 @@ def _kill_group(_signum: int, _frame: FrameType | None) -> None:
     os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
+def _stop(reason: str) -> None:
+    """Tell the build why, then end the worker and its browser."""
+    print(reason, file=sys.stderr, flush=True)
+    _kill_group(signal.SIGKILL, None)
+
+
 def main() -> None:
     die_with(int(sys.argv[1]))
     request = json.loads(sys.stdin.buffer.read())
     try:
         asyncio.run(render_all(request))
-    except ChartTimeout as err:
-        print(f"timeout: {err}", file=sys.stderr)
-        sys.exit(1)
     except Exception as err:  # reported to the build, which retries once
         print(f"{type(err).__name__}: {err}", file=sys.stderr)
         sys.exit(1)
