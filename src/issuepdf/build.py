@@ -21,7 +21,7 @@ from .editions import PLANS, Edition, pdf_options, render_options
 from .fidelity import verify
 from .fonts import fonts_fingerprint, use_project_fonts
 from .incremental import Session
-from .logs import counting_warnings, quiet_chatty_libraries
+from .logs import LOCATED, counting_warnings, quiet_chatty_libraries
 from .output import build_lock, write_atomic
 from .paths import cache_dir, project_root
 from .placeholders import write_placeholders
@@ -82,7 +82,7 @@ def check_issue(issue_dir: Path, edition: Edition = "screen", log_warnings: bool
     problems = Problems()
     checked = check(issue_dir, project / "fonts", problems, edition)
     for warning in problems.warnings if log_warnings else []:
-        logger.warning("%s", warning)
+        logger.warning("%s", warning, extra=LOCATED)
     if checked is None:
         raise InvalidIssue(problems)
     return checked

@@ -42,7 +42,9 @@ class OneLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
-        return f"{record.levelname.lower()}: {message}" if record.levelno >= logging.WARNING else message
+        if record.levelno < logging.WARNING or getattr(record, "located", False):
+            return message
+        return f"{record.levelname.lower()}: {message}"
 
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = sys.stderr  # the stderr of now (click's test runner swaps it)

@@ -17,6 +17,8 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+LOCATED = {"located": True}
+"""`extra` of a record whose message is a Problem: it says `warning:` after its position itself."""
 COUNTED = ("weasyprint", "issuepdf")
 """Loggers whose warnings count against `--strict`."""
 QUIETED = ("kaleido", "choreographer", "logistro", "fontTools")
