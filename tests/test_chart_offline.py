@@ -73,7 +73,10 @@ def test_the_chart_browser_fetches_nothing_from_the_network_or_the_disk(
     canary.write_bytes(_png("#123456"))
     host = url.replace("127.0.0.1", "localhost")
     sources = [canary.as_uri(), f"{url}/layout.png", f"{host}/by-name.png"]
-    images = [{"source": s, "xref": "paper", "yref": "paper", "x": 0, "y": 1, "sizex": 1, "sizey": 1} for s in sources]
+    images = [
+        {"source": s, "xref": "paper", "yref": "paper", "x": i / 3, "y": 1, "sizex": 0.3, "sizey": 0.3}
+        for i, s in enumerate(sources)
+    ]
     figure = {
         "data": [{"type": "bar", "x": ["가"], "y": [1]}, {"type": "image", "source": f"{url}/trace.png"}],
         "layout": {"images": images},
