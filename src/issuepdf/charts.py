@@ -140,10 +140,10 @@ def _wrap(label: str | float, max_px: float, size: float) -> str | float:
 
 
 def _categories(frame: _Frame) -> list[str | float]:
-    """The categories, wrapped to the room each has: a slot of the axis, or a third of the width."""
+    """The categories, wrapped to the room each has: a slot of the axis, or a quarter of the width."""
     spec, size = frame.spec, frame.theme.font_size
     if frame.horizontal or spec.type in ("pie", "donut"):
-        room = frame.width / 3
+        room = frame.width / 4
     else:
         room = 0.9 * (frame.width - 80) / max(1, len(spec.categories))
     return [_wrap(label, room, size) for label in spec.categories]
@@ -173,9 +173,17 @@ def _trace(frame: _Frame, index: int, color: str) -> dict[str, Any]:
             textposition="inside" if stacked else "outside",
             textangle=0,  # never turned 90° inside a thin bar
             insidetextanchor="middle",
-            constraintext="both",
+            constraintext="both" if stacked or not _labels_fit_beside(frame) else "inside",
         )
     return trace
+
+
+def _labels_fit_beside(frame: _Frame) -> bool:
+    """Whether a value label outside its bar fits the bar's slot at full size (else it shrinks or hides)."""
+    bars = len(frame.spec.categories) * len(frame.spec.series)
+    if frame.horizontal:
+        return frame.line_height + 2 <= (frame.height - 90) / bars
+    return _label_px(frame) + 4 <= (frame.width - 90) / bars
 
 
 Box = tuple[float, float, float, float]
