@@ -332,22 +332,27 @@ def _value_axis(frame: _Frame) -> dict[str, Any]:
 
 
 def _category_axis(frame: _Frame) -> dict[str, Any]:
-    """The category axis, labels level; for a scatter, numeric x values in their own format (a year is 2021)."""
-    spec = frame.spec
-    axis: dict[str, Any] = {"automargin": True, "tickangle": 0, "gridcolor": frame.theme.grid_color}
+    """The category axis, labels level; a scatter's numeric x axis gets a grid and its own ticks."""
+    axis: dict[str, Any] = {"automargin": True, "tickangle": 0}
     if frame.xs is None:
         axis["type"] = "category"
-    elif all(x.is_integer() for x in frame.xs):
-        ticks = sorted({int(x) for x in frame.xs})
-        if len(ticks) > MAX_ARRAY_TICKS:
-            axis["tickformat"] = "d"
-        else:
-            axis.update(tickmode="array", tickvals=ticks, ticktext=[str(x) for x in ticks])
-    if frame.labels and spec.type in ("line", "scatter"):
+    else:
+        axis.update(_x_ticks(frame.xs), gridcolor=frame.theme.grid_color)
+    if frame.labels and frame.spec.type in ("line", "scatter"):
         axis["range"] = _point_range(frame)
     if frame.horizontal:
         axis["autorange"] = "reversed"
     return axis
+
+
+def _x_ticks(xs: list[float]) -> dict[str, Any]:
+    """Ticks of numeric x values, never in the values' number format: whole numbers (years) print as `2021`."""
+    if not all(x.is_integer() for x in xs):
+        return {}
+    ticks = sorted({int(x) for x in xs})
+    if len(ticks) > MAX_ARRAY_TICKS:
+        return {"tickformat": "d"}
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [str(x) for x in ticks]}
 
 
 def _point_range(frame: _Frame) -> list[float]:
