@@ -33,6 +33,14 @@ PX_PER_MM = 96 / 25.4
 RENDER_TIMEOUT_S = float(os.environ.get("ISSUEPDF_CHART_TIMEOUT", "60"))
 """Longest wait for one chart, and for the browser to start; a hung browser fails the build, never hangs it."""
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome")
+LINE_HEIGHT = 1.4
+"""Height of a line of chart text, in font sizes."""
+MAX_LABELLED_POINTS = 200
+"""Charts with more points print no value labels: nobody could read them, and placing them is slow."""
+MAX_ARRAY_TICKS = 12
+"""Whole-number x values of a scatter are ticked one by one up to this many (years); beyond, Plotly picks."""
+MIN_LABEL_SHARE = 0.8
+"""Value labels may shrink to this share of the font size to fit their bar; smaller ones are hidden."""
 
 
 class ChartError(IssuepdfError):
@@ -66,8 +74,9 @@ class _Frame:
 
     @property
     def labels(self) -> bool:
-        """Whether values are printed: asked for, and few enough to be read."""
-        return self.spec.value_labels and sum(len(s.values) for s in self.spec.series) <= MAX_LABELLED_POINTS
+        """Whether issuepdf prints values: asked for, not a raw figure, and few enough to be read."""
+        points = sum(len(series.values) for series in self.spec.series)
+        return self.spec.value_labels and self.spec.figure is None and points <= MAX_LABELLED_POINTS
 
     @property
     def line_height(self) -> float:
@@ -86,16 +95,6 @@ class _Frame:
             return [float(x) for x in self.spec.categories]
         except ValueError:
             return None  # a scatter of named categories is drawn like a line without its line
-
-
-LINE_HEIGHT = 1.4
-"""Height of a line of chart text, in font sizes."""
-MAX_LABELLED_POINTS = 200
-"""Charts with more points print no value labels: nobody could read them, and placing them is slow."""
-MAX_ARRAY_TICKS = 12
-"""Whole-number x values of a scatter are ticked one by one up to this many (years); beyond, Plotly picks."""
-MIN_LABEL_SHARE = 0.8
-"""Value labels may shrink to this share of the font size to fit their bar; smaller ones are hidden."""
 
 
 def figure_for(spec: ChartSpec, theme: Theme, width: int = 567, height: int = 302) -> dict[str, Any]:
@@ -368,7 +367,7 @@ def _point_range(frame: _Frame) -> list[float]:
 def _value_range(frame: _Frame) -> list[float] | None:
     """The value axis' range when labels outside the bars or around points need room, else None (auto)."""
     spec = frame.spec
-    if not frame.labels or spec.figure is not None or spec.type in ("pie", "donut", "stacked", "stacked-hbar"):
+    if not frame.labels or spec.type in ("pie", "donut", "stacked", "stacked-hbar"):
         return None
     values = [v for series in spec.series for v in series.values if v is not None]
     low, high = min(values), max(values)
