@@ -458,10 +458,13 @@ def _leaves(value: Any) -> int:
 def _csv_points(name: str, info: ValidationInfo) -> int:
     """Data cells of a chart's CSV (header row and category column aside), 0 if it cannot be read here."""
     base = (info.context or {}).get("base")
+    if base is None:
+        return 0
     try:
-        rows = [row for row in csv.reader((Path(base) / name).open(encoding="utf-8-sig")) if any(row)]
-    except (TypeError, OSError, UnicodeDecodeError, csv.Error):
-        return 0  # no folder to read from, or a problem validate reports with its position
+        with (Path(base) / name).open(encoding="utf-8-sig", newline="") as handle:
+            rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return 0  # a problem validate reports with its position
     return max(0, len(rows) - 1) * max(0, len(rows[0]) - 1) if rows else 0
 
 
