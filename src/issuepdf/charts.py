@@ -97,14 +97,14 @@ class _Frame:
             return None  # a scatter of named categories is drawn like a line without its line
 
 
-def figure_for(spec: ChartSpec, theme: Theme, width: int = 567, height: int = 302) -> dict[str, Any]:
-    """The Plotly figure (as plain data) for a spec at a pixel size, styled by the theme, no title inside.
+def figure_for(spec: ChartSpec, theme: Theme) -> dict[str, Any]:
+    """The Plotly figure (as plain data) for a spec, styled by the theme, with no title inside.
 
     Every label stays inside the figure and off every other label: axes make room for their labels
     (automargin), long categories wrap instead of turning 45°, the value axis leaves room for labels
     outside the bars, and a label that cannot fit is hidden rather than shrunk to dust.
     """
-    frame = _Frame(spec, theme, width, height)
+    frame = _Frame(spec, theme, *pixels(spec))
     layout = _base_layout(frame)
     if spec.figure is not None:
         return {"data": spec.figure.get("data", []), "layout": {**layout, **spec.figure.get("layout", {})}}
@@ -409,13 +409,18 @@ def _d3_like(value: float, number_format: str) -> str:
 
 def chart_job(spec: ChartSpec, theme: Theme, fonts_id: str, cache: Path) -> ChartJob:
     """Where a spec's SVG lives in the cache; the name is the hash of all that shapes it."""
-    width, height = round(spec.width_mm * PX_PER_MM), round(spec.height_mm * PX_PER_MM)
-    figure = figure_for(spec, theme, width, height)
+    width, height = pixels(spec)
+    figure = figure_for(spec, theme)
     key = json.dumps(
         [figure, width, height, fonts_id, version("plotly"), version("kaleido")], sort_keys=True, default=str
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     return ChartJob(figure, width, height, cache / "charts" / f"{digest}.svg", describe(spec))
+
+
+def pixels(spec: ChartSpec) -> tuple[int, int]:
+    """A chart's width and height in CSS pixels: the size its labels are laid out for."""
+    return round(spec.width_mm * PX_PER_MM), round(spec.height_mm * PX_PER_MM)
 
 
 def describe(spec: ChartSpec) -> str:
