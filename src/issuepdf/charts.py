@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -335,6 +336,9 @@ def _category_axis(frame: _Frame) -> dict[str, Any]:
     axis: dict[str, Any] = {"automargin": True, "tickangle": 0}
     if frame.xs is None:
         axis["type"] = "category"
+        step = _category_step(frame)
+        if step > 1:  # too many categories for every label: every second (third, …) one
+            axis.update(tickmode="linear", tick0=0, dtick=step)
     else:
         axis.update(_x_ticks(frame.xs), gridcolor=frame.theme.grid_color)
     if frame.labels and frame.spec.type in ("line", "scatter"):
@@ -342,6 +346,18 @@ def _category_axis(frame: _Frame) -> dict[str, Any]:
     if frame.horizontal:
         axis["autorange"] = "reversed"
     return axis
+
+
+def _category_step(frame: _Frame) -> int:
+    """Every how many categories a label fits on the category axis (1: every one)."""
+    lines = [str(label).split("<br>") for label in _categories(frame)]
+    if frame.horizontal:
+        need = frame.line_height * max(map(len, lines))
+        room = (frame.height - 90) / len(lines)
+    else:
+        need = max(_text_px(line, frame.theme.font_size) for label in lines for line in label) + 6
+        room = (frame.width - 90) / len(lines)
+    return max(1, math.ceil(need / max(room, 1)))
 
 
 def _x_ticks(xs: list[float]) -> dict[str, Any]:
