@@ -351,6 +351,8 @@ def _category_axis(frame: _Frame) -> dict[str, Any]:
 def _category_step(frame: _Frame) -> int:
     """Every how many categories a label fits on the category axis (1: every one)."""
     lines = [str(label).split("<br>") for label in _categories(frame)]
+    if not lines:  # a raw figure's own data
+        return 1
     if frame.horizontal:
         need = frame.line_height * max(map(len, lines))
         room = (frame.height - 90) / len(lines)
