@@ -102,15 +102,27 @@ def _problems(figure: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _crowded(kind: str) -> ChartSpec:
+    """Twelve months of values around zero in a small chart: more categories than room for their labels."""
+    values = [120.0, -45.0, 300.0, 80.0, 95.0, 210.0, -10.0, 0.0, 55.0, 400.0, 150.0, 20.0]
+    months = [f"{month}월 매출" for month in range(1, 13)]
+    return ChartSpec(type=kind, categories=months, series=[Series(values=values)], width_mm=90, height_mm=60)
+
+
+CASES = {kind: _spec(kind) for kind in typing.get_args(ChartType)} | {
+    f"crowded-{kind}": _crowded(kind) for kind in ("bar", "hbar", "line")
+}
+
+
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     tmp_path = tmp_path_factory.mktemp("layout")
-    jobs = {kind: chart_job(_spec(kind), Theme(), "layout-test", tmp_path) for kind in typing.get_args(ChartType)}
+    jobs = {kind: chart_job(spec, Theme(), "layout-test", tmp_path) for kind, spec in CASES.items()}
     render_missing(list(jobs.values()))
     return {figure["kind"]: figure for figure in _measure(jobs, tmp_path)}
 
 
-@pytest.mark.parametrize("kind", typing.get_args(ChartType))
+@pytest.mark.parametrize("kind", CASES)
 def test_no_text_leaves_the_figure_or_touches_other_text(measured: dict[str, dict[str, Any]], kind: str) -> None:
     figure = measured[kind]
     assert len(figure["boxes"]) >= len(REGIONS), figure["boxes"]  # the labels were drawn, not all hidden
