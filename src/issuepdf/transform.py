@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import ceil
 from pathlib import Path
 from typing import Any
@@ -250,6 +250,8 @@ def _photo_source(context: _Context, photo: Photo) -> str:
 def _chart(context: _Context, block: Chart, label: str) -> BlockView:
     spec = block.chart if isinstance(block.chart, ChartSpec) else context.checked.charts[block.chart]
     job = chart_job(spec, context.theme, context.fonts_id, context.cache)
+    if isinstance(block.chart, str):  # messages name the spec file the editor can open
+        job = replace(job, name=f"{job.name} ({block.chart})")
     context.charts.append(job)
     image = job.path.relative_to(context.checked.issue_dir).as_posix()
     return BlockView("chart", block, label, image=image, spec=spec)
