@@ -187,3 +187,9 @@ def test_korean_emphasis_is_applied_not_printed(make_issue: MakeIssue, text: str
 def test_leftover_emphasis_marks_are_reported(make_issue: MakeIssue, text: str) -> None:
     problems = problems_of(make_issue({"issue.yaml": article(f'- "{text}"')}))
     assert len(problems) == 1 and "would be printed as it stands" in problems[0], problems
+
+
+@pytest.mark.parametrize("tag", ["창업(정책)", ")", "(주)"])
+def test_a_tag_with_other_brackets_is_fine(make_issue: MakeIssue, tag: str) -> None:
+    """Found by the property test: only the layout's own brackets, 【】 or a whole [..], are refused."""
+    assert check_issue(make_issue({"issue.yaml": article("- 문단", extra=f'        tag: "{tag}"\n')})).issue

@@ -534,10 +534,8 @@ class ChartSpec(Model):
 
 def _bare_tag(tag: str) -> str:
     """The layout adds the brackets, so a tag written with them would print them twice."""
-    if tag[:1] in "【[「『〔(（" or tag[-1:] in "】]」』〕)）":
-        raise ValueError(
-            f"write the tag without brackets (tag: {tag.strip('【】[]「」『』〔〕()（）')}): the layout adds 【】"
-        )
+    if "【" in tag or "】" in tag or (tag.startswith("[") and tag.endswith("]")):
+        raise ValueError(f"write the tag without brackets (tag: {tag.strip('【】[] ')}): the layout adds 【】")
     return tag
 
 
