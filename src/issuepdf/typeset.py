@@ -128,6 +128,8 @@ def deadline(seconds: float | None = None) -> Iterator[None]:
     limit = seconds or LAYOUT_TIMEOUT_S
 
     def expire(_signum: int, _frame: Any) -> None:
+        # and again soon after: raised inside a gc callback or __del__, an exception is ignored
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
         raise LayoutTimeout(
             f"the layout took longer than {limit:g} s and was stopped; look for a huge table, image or"
             " paragraph (ISSUEPDF_LAYOUT_TIMEOUT sets the limit)"
