@@ -24,7 +24,8 @@ from issuepdf.archive import archive_issue
 from issuepdf.archive_page import PAGE_FILES
 from issuepdf.catalog import index_text, match_expression, open_catalog
 from issuepdf.cli import main
-from issuepdf.manifest import Manifest, sha256_file
+from issuepdf.manifest import Manifest
+from issuepdf.record import sha256_file
 
 from .archives import (
     CCTV,

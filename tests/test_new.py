@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from issuepdf.archive import archive_issue
 from issuepdf.build import check_issue
 from issuepdf.cli import main
-from issuepdf.newissue import Unfilled, new_issue
+from issuepdf.newissue import new_issue
 from issuepdf.paths import SOURCE_ROOT
+from issuepdf.todo import Unfilled
 
 from .archives import GAZELLE, project, write_issue
 

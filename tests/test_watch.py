@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from issuepdf.cli import main
-from issuepdf.preview import contact_sheet, page_range, render_pages
+from issuepdf.preview import contact_sheet, page_range
 from issuepdf.problems import IssuepdfError
+from issuepdf.raster import render_pages
 from issuepdf.watch import Outcome, watch
 
 from .conftest import MINIMAL, MakeIssue

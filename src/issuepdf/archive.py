@@ -45,15 +45,14 @@ from .manifest import (
     Manifest,
     ManifestError,
     record_files,
-    sha256_file,
-    versions,
 )
 from .model import Issue
-from .newissue import Unfilled, unfilled
 from .output import write_atomic
 from .paths import project_root
-from .preview import render_pages
 from .problems import IssuepdfError
+from .raster import render_pages
+from .record import sha256_file, versions
+from .todo import Unfilled, unfilled
 from .validate import Checked
 
 logger = logging.getLogger("issuepdf")

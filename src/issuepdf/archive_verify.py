@@ -16,7 +16,8 @@ from typing import Literal
 
 from .archive_page import PAGE_FILES
 from .catalog import CATALOG_NAME, Catalog, Revision, open_catalog
-from .manifest import MANIFEST_NAME, FileRecord, Manifest, ManifestError, sha256_file
+from .manifest import MANIFEST_NAME, FileRecord, Manifest, ManifestError
+from .record import sha256_file
 
 ROOT_FILES = frozenset({CATALOG_NAME, f"{CATALOG_NAME}-journal", *PAGE_FILES})
 """Files the archive root may hold besides the issue folders (the journal exists during a write)."""

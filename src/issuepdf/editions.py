@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from .manifest import sha256_file, versions
 from .model import Photo
 from .paths import project_root
+from .record import sha256_file, versions
 from .settings import email_image_options
 from .validate import Checked
 
@@ -83,7 +83,8 @@ def render_options(plan: EditionPlan, checked: Checked) -> dict[str, Any]:
     """WeasyPrint's render options for an edition: WeasyPrint 70 reads the image options at layout."""
     options: dict[str, Any] = dict(plan.image_options)
     if plan.name == "email":
-        options.update(email_image_options(checked))  # issuepdf.yaml or the issue may set dpi and quality
+        # issuepdf.yaml or the issue may set dpi and quality
+        options.update(email_image_options(checked.issue_dir, checked.issue.email))
     return options
 
 

@@ -11,23 +11,19 @@ with its manifest is still caught.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .fonts import font_files
 from .problems import IssuepdfError
+from .record import sha256_file
 
 MANIFEST_NAME = "manifest.json"
 COVER_NAME = "cover.png"
 """Page 1 of the screen edition, small, for the archive page."""
 MANIFEST_FORMAT = 2
 """2 added each article's printed number and text to the contents."""
-LIBRARIES = ("weasyprint", "plotly", "kaleido", "pydantic")
 
 
 class ManifestError(IssuepdfError):
@@ -92,12 +88,6 @@ class Manifest:
             raise ManifestError(f"cannot read {path}: {err}") from err
 
 
-def sha256_file(path: Path) -> str:
-    """The hex sha256 of a file's bytes, read in chunks (editions and photos can be large)."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def record_files(folder: Path) -> list[FileRecord]:
     """Hash every file in `folder` (not below it) except the manifest, sorted by name."""
     return [
@@ -105,23 +95,3 @@ def record_files(folder: Path) -> list[FileRecord]:
         for path in sorted(folder.iterdir())
         if path.is_file() and path.name != MANIFEST_NAME
     ]
-
-
-def fonts_sha256(fonts_dir: Path) -> str:
-    """A hash of the font files' names and bytes, and of fonts.conf: the same fonts give the same hash."""
-    digest = hashlib.sha256()
-    for path in [*font_files(fonts_dir), fonts_dir / "fonts.conf"]:
-        digest.update(path.name.encode() + b"\0" + bytes.fromhex(sha256_file(path)))
-    return digest.hexdigest()
-
-
-def versions(fonts_dir: Path) -> dict[str, str]:
-    """The versions of issuepdf, the libraries that shape a PDF, and the fonts."""
-    found = {"issuepdf": __version__}
-    for name in LIBRARIES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed"
-    found["fonts"] = f"sha256:{fonts_sha256(fonts_dir)}"
-    return found

@@ -334,11 +334,6 @@ BLOCK_TYPES: dict[str, type[Model]] = {block_key(model): model for model in _BLO
 """Block key → model: a block is named by one key (`- photo: a.jpg`), by default its first field."""
 
 
-def is_tag(part: str | int) -> bool:
-    """Whether a part of a pydantic error location is a union tag, not a key the editor wrote."""
-    return isinstance(part, str) and part.startswith("<")
-
-
 def _block_tag(value: Any) -> str | None:
     """Which block a YAML item is: a string is a paragraph; a mapping by its naming key."""
     if isinstance(value, str):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -22,29 +21,19 @@ from typing import Any
 
 import yaml
 
-from .loader import KeyPath, load_issue
 from .model import Article, Issue, Section
 from .paths import project_root
 from .problems import InvalidIssue, IssuepdfError, Problems
+from .todo import PLACEHOLDER
 from .validate import check
 
 ISSUE_INTERVAL = dt.timedelta(days=7)
-PLACEHOLDER = "TODO"
-_PLACEHOLDER = re.compile(rf"^\s*{PLACEHOLDER}\b")
 ARTICLE_KEYS = {"tag": "분류", "source": "출처", "outlet": "매체", "credit": "출처"}
 """Keys an article skeleton keeps when the old article had them, with the placeholder's hint."""
 
 
 class NewIssueError(IssuepdfError):
     """The next issue cannot be started (no previous issue, or its folder exists)."""
-
-
-class Unfilled(InvalidIssue):
-    """The issue still has placeholders from `issuepdf new`."""
-
-    def __init__(self, problems: Problems) -> None:
-        super().__init__(problems)
-        self.args = (f"{len(problems)} placeholder(s) from `issuepdf new` still to fill in; nothing was archived",)
 
 
 @dataclass(frozen=True)
@@ -166,25 +155,3 @@ def _article(article: Article) -> list[str]:
         lines.append("        # published: YYYY-MM-DD (the outlet's date)")
     lines += ["        body:", f"          - {_quoted(f'{PLACEHOLDER} 본문')}"]
     return lines
-
-
-def unfilled(issue_dir: Path) -> Problems:
-    """Every value of the issue that is still a `TODO` placeholder, with its file, line and key."""
-    problems = Problems()
-    loaded = load_issue(issue_dir, Problems())  # errors in the issue are the validator's to report
-    if loaded is None:
-        return problems
-
-    def walk(value: Any, keypath: KeyPath) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, (*keypath, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, (*keypath, index))
-        elif isinstance(value, str) and _PLACEHOLDER.match(value):
-            where = ".".join(str(part) for part in keypath)
-            problems.add(loaded.position(keypath), where, f"fill in: still the placeholder {value.strip()!r}")
-
-    walk(loaded.data, ())
-    return problems

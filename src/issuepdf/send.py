@@ -41,9 +41,9 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from .mail import Draft, compose, megabytes, message_bytes
-from .manifest import sha256_file
 from .paths import project_root
 from .problems import IssuepdfError
+from .record import sha256_file
 from .settings import PASSWORD_ENV, Settings, SmtpSettings, load_settings
 
 logger = logging.getLogger("issuepdf")

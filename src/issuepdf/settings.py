@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from string import Formatter
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from .loader import Loaded, load_yaml
 from .paths import project_root
 from .problems import IssuepdfError, Problems
-
-if TYPE_CHECKING:
-    from .validate import Checked
+from .report import validate_model
 
 SETTINGS_FILE = "issuepdf.yaml"
 PASSWORD_ENV = "ISSUEPDF_SMTP_PASSWORD"
@@ -216,8 +215,6 @@ def load_settings(issue_dir: Path) -> Settings:
     Read like an issue (`loader.load_yaml`, `validate.validate_model`), so every problem names its
     `file:line:col` and the same limits apply (size, alias bombs, UTF-8).
     """
-    from .loader import Loaded, load_yaml  # imported here: model.py imports this module
-    from .validate import validate_model
 
     path = settings_path(issue_dir)
     if not path.is_file():
@@ -240,7 +237,7 @@ def email_settings(issue_dir: Path, overrides: EmailSettings | None) -> EmailSet
     return base.model_copy(update={key: getattr(overrides, key) for key in overrides.model_fields_set})
 
 
-def email_image_options(checked: Checked) -> dict[str, Any]:
+def email_image_options(issue_dir: Path, issue_email: EmailSettings | None) -> dict[str, Any]:
     """The email edition's WeasyPrint image options that the settings change (dpi, jpeg_quality)."""
-    chosen = email_settings(checked.issue_dir, checked.issue.email)
+    chosen = email_settings(issue_dir, issue_email)
     return {key: value for key in ("dpi", "jpeg_quality") if (value := getattr(chosen, key)) is not None}

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .loader import inside, load_yaml
 from .problems import InvalidIssue, Position, Problems
+from .report import validate_model
 
 
 class Theme(BaseModel):
@@ -33,8 +34,6 @@ def load_theme(layout_dirs: list[Path]) -> Theme:
     Read like the issue: positions kept, every problem reported with them, and a link that leads out
     of its layouts folder refused (its content is never read, so never echoed).
     """
-    from .validate import validate_model
-
     for folder in layout_dirs:
         path = folder / "theme.yaml"
         if not path.exists():

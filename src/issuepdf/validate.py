@@ -8,11 +8,8 @@ an unknown key, a missing image and an uncovered character all show up together.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
-import types
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,14 +17,15 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .advice import advise
 from .fonts import coverage, needs_glyph
-from .loader import YAML_ADVICE, Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
+from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
 from .markup import inline
-from .model import BLOCK_TYPES, ChartSpec, Issue, Series, is_tag
+from .model import BLOCK_TYPES, ChartSpec, Issue, Series
 from .problems import Position, Problems
+from .report import validate_model
 
 TAG = re.compile(r"<[^>]*>")
 TAG_MODELS: dict[str, type[BaseModel]] = {f"<{key}>": model for key, model in BLOCK_TYPES.items()}
@@ -58,7 +56,7 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "
         problems.add(Position(issue_dir / "issue.yaml", 1, 1), "", "issue.yaml must be a mapping of keys")
         return None
     covered = coverage(fonts_dir)
-    issue = validate_model(Issue, loaded, {"base": issue_dir, "root": issue_dir}, problems)
+    issue = validate_model(Issue, loaded, {"base": issue_dir, "root": issue_dir}, problems, TAG_MODELS)
     check_glyphs(loaded, covered, problems)
     check_unique_ids(loaded, problems)
     check_links(loaded, problems)
@@ -80,82 +78,6 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "
     checked.sources = sorted(set(sources))
     advise(checked.issue, issue_dir, loaded, problems, edition)
     return checked
-
-
-def validate_model(model: type[BaseModel], loaded: Loaded, context: dict[str, Any], problems: Problems) -> Any:
-    """Validate data against a model, turning each pydantic error into a positioned problem."""
-    try:
-        return model.model_validate(loaded.data, context=context)
-    except ValidationError as err:
-        for error in err.errors():
-            _report(model, loaded, error, problems)
-        return None
-
-
-def _report(model: type[BaseModel], loaded: Loaded, error: Any, problems: Problems) -> None:
-    loc: tuple[str | int, ...] = error["loc"]
-    keypath: KeyPath = tuple(part for part in loc if not is_tag(part))
-    if any(keypath[: len(broken)] == broken for broken in loaded.broken):
-        return
-    kind = error["type"]
-    shown = ".".join(str(part) for part in keypath)
-    if kind == "extra_forbidden":
-        allowed = _fields_at(model, loc[:-1])
-        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        message = f"unknown key '{loc[-1]}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
-        if allowed and not hint:
-            message += f" (expected one of: {', '.join(allowed)})"
-        problems.add(loaded.position(keypath, key=True), shown, message)
-    elif kind == "missing":
-        problems.add(loaded.position(keypath[:-1]), shown, f"missing required key '{loc[-1]}'")
-    elif kind == "block_type" and _read_as_mapping(error.get("input")):
-        problems.add(
-            loaded.position(keypath), shown, f"this paragraph contains ': ' and was read as 'key: value'; {YAML_ADVICE}"
-        )
-    else:
-        message = error["msg"].removeprefix("Value error, ")
-        if kind not in ("value_error", "block_type", "assertion_error") and error.get("input") is not None:
-            message += f" (got {_short(error['input'])})"
-        problems.add(loaded.position(keypath), shown, message)
-
-
-def _read_as_mapping(value: Any) -> bool:
-    """A body item that YAML made a one-entry mapping because the text has `: ` in it."""
-    if not isinstance(value, dict) or len(value) != 1:
-        return False
-    key = str(next(iter(value)))
-    return not key.isascii() or " " in key
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
-    """The keys allowed at an error location, found by walking the model's annotations."""
-    current: Any = model
-    for part in loc:
-        if is_tag(part):
-            current = TAG_MODELS.get(str(part), current)
-        elif isinstance(part, str) and isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(part)
-            current = _first_model(info.annotation) if info else None
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _first_model(annotation: Any) -> type[BaseModel] | None:
-    """The model a field holds, directly or inside list/Optional/Annotated/Union."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType | typing._GenericAlias | types.GenericAlias):  # type: ignore[attr-defined]
-        for arg in typing.get_args(annotation):
-            found = _first_model(arg)
-            if found is not None:
-                return found
-    return None
 
 
 def _walk_strings(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
@@ -223,7 +145,8 @@ def _load_chart(
         return None
     sources.append(path)
     check_glyphs(loaded, covered, problems)
-    spec: ChartSpec | None = validate_model(ChartSpec, loaded, {"base": path.parent, "root": issue_dir}, problems)
+    context = {"base": path.parent, "root": issue_dir}
+    spec: ChartSpec | None = validate_model(ChartSpec, loaded, context, problems, TAG_MODELS)
     if spec is None or spec.csv is None:
         return spec
     sources.append(path.parent / spec.csv)
