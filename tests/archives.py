@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from issuepdf.paths import SOURCE_ROOT
+from issuepdf.content.paths import SOURCE_ROOT
 
 from .projects import make_project
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.fonts import use_project_fonts
-from issuepdf.logs import COUNTED, WarningCounter
-from issuepdf.paths import SOURCE_ROOT
+from issuepdf.content.fonts import use_project_fonts
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.pipeline.logs import COUNTED, WarningCounter
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from issuepdf.paths import SOURCE_ROOT
+from issuepdf.content.paths import SOURCE_ROOT
 
 from .conftest import write_files
 

@@ -20,12 +20,12 @@ from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
 
-from issuepdf.archive import archive_issue
-from issuepdf.archive_page import PAGE_FILES
-from issuepdf.catalog import index_text, match_expression, open_catalog
+from issuepdf.archive.catalog import index_text, match_expression, open_catalog
+from issuepdf.archive.manifest import Manifest
+from issuepdf.archive.page import PAGE_FILES
+from issuepdf.archive.store import archive_issue
 from issuepdf.cli import main
-from issuepdf.manifest import Manifest
-from issuepdf.record import sha256_file
+from issuepdf.pipeline.record import sha256_file
 
 from .archives import (
     CCTV,

@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 import pytest
 
-from issuepdf.archive_page import write_page
-from issuepdf.build import check_issue
-from issuepdf.catalog import ArticleEntry, Revision, article_text, open_catalog
-from issuepdf.manifest import FileRecord
-from issuepdf.paths import SOURCE_ROOT
+from issuepdf.archive.catalog import ArticleEntry, Revision, article_text, open_catalog
+from issuepdf.archive.manifest import FileRecord
+from issuepdf.archive.page import write_page
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.pipeline.build import check_issue
 
 from .archives import chromium
 

@@ -14,11 +14,11 @@ from typing import ClassVar
 
 import pytest
 
-from issuepdf.archive import archive_issue
-from issuepdf.build import build
-from issuepdf.extract import extract
-from issuepdf.mail import compose
-from issuepdf.problems import IssuepdfError
+from issuepdf.archive.extract import extract
+from issuepdf.archive.store import archive_issue
+from issuepdf.content.problems import IssuepdfError
+from issuepdf.mail.draft import compose
+from issuepdf.pipeline.build import build
 
 from .conftest import MINIMAL, MakeIssue
 from .pdfs import pdf_text

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from issuepdf.charts import ChartJob, chart_job, figure_for, find_browser, render_missing
-from issuepdf.model import ChartSpec, ChartType, Series
-from issuepdf.theme import Theme
+from issuepdf.content.model import ChartSpec, ChartType, Series
+from issuepdf.content.theme import Theme
+from issuepdf.pipeline.charts import ChartJob, chart_job, figure_for, find_browser, render_missing
 
 REGIONS = [
     "베이징 중관촌 과학기술 혁신 단지",

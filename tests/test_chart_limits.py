@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.charts import ChartError, ChartJob, render_missing
-from issuepdf.model import MAX_CHART_POINTS
-from issuepdf.paths import SOURCE_ROOT
-from issuepdf.problems import Problems
-from issuepdf.validate import check
+from issuepdf.content.model import MAX_CHART_POINTS
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.content.problems import Problems
+from issuepdf.content.validate import check
+from issuepdf.pipeline.charts import ChartError, ChartJob, render_missing
 
 from .conftest import MakeIssue
 from .test_hostile import problems_of, with_body
@@ -78,7 +78,7 @@ def test_a_chart_at_the_limit_passes_check(make_issue: MakeIssue) -> None:
 def test_a_chart_that_times_out_is_named_with_the_time_and_not_retried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("issuepdf.charts.RENDER_TIMEOUT_S", 5.0)
+    monkeypatch.setattr("issuepdf.pipeline.charts.RENDER_TIMEOUT_S", 5.0)
     slow = {"data": [{"type": "bar", "x": list(range(300_000)), "y": list(range(300_000))}]}
     quick = ChartJob({"data": [{"type": "bar", "y": [1]}]}, 200, 100, tmp_path / "quick.svg", "chart '빠른 차트'")
     job = ChartJob(slow, 400, 300, tmp_path / "slow.svg", "chart '일별 건수'")

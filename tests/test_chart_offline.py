@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from issuepdf.charts import ChartJob, render_missing
-from issuepdf.paths import SOURCE_ROOT
-from issuepdf.problems import Problems
-from issuepdf.validate import check
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.content.problems import Problems
+from issuepdf.content.validate import check
+from issuepdf.pipeline.charts import ChartJob, render_missing
 
 from .conftest import MakeIssue
 from .test_hostile import problems_of, with_body

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.charts import ChartError, chart_job, figure_for, find_browser, render_missing
-from issuepdf.model import ChartSpec, Series
-from issuepdf.theme import Theme
+from issuepdf.content.model import ChartSpec, Series
+from issuepdf.content.theme import Theme
+from issuepdf.pipeline.charts import ChartError, chart_job, figure_for, find_browser, render_missing
 
 FOUNDED = {
     "categories": ["3년 이내", "4~5년", "6~7년", "8년 이상"],

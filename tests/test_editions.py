@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from issuepdf.build import build
-from issuepdf.extract import extract
+from issuepdf.archive.extract import extract
+from issuepdf.pipeline.build import build
 
 from .pdfs import fonts
 

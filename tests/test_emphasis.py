@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from issuepdf.emphasis import cjk_friendly_emphasis, is_cjk
-from issuepdf.markup import inline
+from issuepdf.content.emphasis import cjk_friendly_emphasis, is_cjk
+from issuepdf.content.markup import inline
 
 commonmark = MarkdownIt("commonmark")
 amended = MarkdownIt("commonmark").use(cjk_friendly_emphasis)

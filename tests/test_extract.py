@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, NumberObject, StreamObject
 
-from issuepdf.build import build
+from issuepdf.archive.extract import extract
 from issuepdf.cli import main
-from issuepdf.editions import BUILD_RECORD
-from issuepdf.extract import extract
-from issuepdf.problems import IssuepdfError
+from issuepdf.content.problems import IssuepdfError
+from issuepdf.pipeline.build import build
+from issuepdf.pipeline.editions import BUILD_RECORD
 
 from .test_reproducible import photo_issue, sha256
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.build import build
-from issuepdf.problems import InvalidIssue
+from issuepdf.content.problems import InvalidIssue
+from issuepdf.pipeline.build import build
 
 from .conftest import HEAD, MakeIssue
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.build import check_issue
-from issuepdf.fonts import fonts_fingerprint
-from issuepdf.paths import cache_dir, project_root
-from issuepdf.render import layout_dirs, render_html
-from issuepdf.theme import load_theme
-from issuepdf.transform import prepare
+from issuepdf.content.fonts import fonts_fingerprint
+from issuepdf.content.paths import cache_dir, project_root
+from issuepdf.content.theme import load_theme
+from issuepdf.pipeline.build import check_issue
+from issuepdf.pipeline.render import layout_dirs, render_html
+from issuepdf.pipeline.transform import prepare
 
 from .conftest import FIXTURES
 

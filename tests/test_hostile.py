@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from issuepdf import output
-from issuepdf.build import build
-from issuepdf.charts import ChartError, ChartJob, render_missing
-from issuepdf.output import BuildLocked, build_lock
-from issuepdf.problems import InvalidIssue, IssuepdfError
-from issuepdf.typeset import typeset
+from issuepdf.content.problems import InvalidIssue, IssuepdfError
+from issuepdf.pipeline import output
+from issuepdf.pipeline.build import build
+from issuepdf.pipeline.charts import ChartError, ChartJob, render_missing
+from issuepdf.pipeline.output import BuildLocked, build_lock
+from issuepdf.pipeline.typeset import typeset
 
 from .conftest import MINIMAL, MakeIssue
 from .pdfs import pdf_text
@@ -230,7 +230,7 @@ def test_a_crashing_or_hanging_browser_fails_in_bounded_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, expected: str
 ) -> None:
     monkeypatch.setenv("BROWSER_PATH", _fake_browser(tmp_path, script))
-    monkeypatch.setattr("issuepdf.charts.RENDER_TIMEOUT_S", 2.0)
+    monkeypatch.setattr("issuepdf.pipeline.charts.RENDER_TIMEOUT_S", 2.0)
     job = ChartJob({"data": [], "layout": {}}, 100, 100, tmp_path / "c.svg")
     start = time.perf_counter()
     with pytest.raises(ChartError, match=expected):

@@ -25,14 +25,14 @@ import pytest
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from issuepdf import archive
-from issuepdf.archive import archive_issue
-from issuepdf.archive_page import WEB_FONTS
-from issuepdf.catalog import SCHEMA, SCHEMA_VERSION, Catalog, CatalogError, open_catalog
+from issuepdf.archive import store as archive
+from issuepdf.archive.catalog import SCHEMA, SCHEMA_VERSION, Catalog, CatalogError, open_catalog
+from issuepdf.archive.manifest import Manifest
+from issuepdf.archive.page import WEB_FONTS
+from issuepdf.archive.store import archive_issue
 from issuepdf.cli import main
-from issuepdf.mail import contents
-from issuepdf.manifest import Manifest
-from issuepdf.paths import SOURCE_ROOT
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.mail.draft import contents
 
 from .archives import CCTV, GAZELLE, PRISON, SCIENTISTS, chromium, copy_archive, project, snapshot, write_issue
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf import typeset
-from issuepdf.build import build, check_issue
-from issuepdf.problems import IssuepdfError
+from issuepdf.content.problems import IssuepdfError
+from issuepdf.pipeline import typeset
+from issuepdf.pipeline.build import build, check_issue
 
 from .conftest import HEAD, MINIMAL, MakeIssue
 

@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from issuepdf.cli import main
-from issuepdf.logs import WarningCounter
-from issuepdf.mail import Draft, compose
-from issuepdf.send import History, SendError, SendLog, execute, log_path, read_recipients
-from issuepdf.settings import SettingsError, load_settings
+from issuepdf.content.settings import SettingsError, load_settings
+from issuepdf.mail.draft import Draft, compose
+from issuepdf.mail.send import History, SendError, SendLog, execute, log_path, read_recipients
+from issuepdf.pipeline.logs import WarningCounter
 
 from .conftest import MINIMAL
 from .projects import make_project

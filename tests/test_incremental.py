@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from issuepdf.build import build
-from issuepdf.incremental import Session
+from issuepdf.pipeline.build import build
+from issuepdf.pipeline.incremental import Session
 
 from .conftest import FIXTURES
 from .pdfs import outline, page_texts

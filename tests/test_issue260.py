@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from issuepdf.build import BuildResult, build
-from issuepdf.paths import SOURCE_ROOT
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.pipeline.build import BuildResult, build
 
 from .pdfs import page_texts
 

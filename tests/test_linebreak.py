@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 from markupsafe import escape
 
-from issuepdf.linebreak import _MAY_CLUSTER, BREAK, MAX_GLUED_WIDTH, WORD_JOINER, _in_clusters, keep_words
+from issuepdf.content.linebreak import _MAY_CLUSTER, BREAK, MAX_GLUED_WIDTH, WORD_JOINER, _in_clusters, keep_words
 
 WJ = WORD_JOINER
 

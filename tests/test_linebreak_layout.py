@@ -9,8 +9,8 @@ import pytest
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
-from issuepdf.linebreak import BREAK, WORD_JOINER
-from issuepdf.markup import inline
+from issuepdf.content.linebreak import BREAK, WORD_JOINER
+from issuepdf.content.markup import inline
 
 from .pdfs import pdf_text
 from .test_linebreak import PROTECTED

@@ -13,12 +13,12 @@ from urllib.parse import unquote_to_bytes
 import pytest
 from click.testing import CliRunner
 
-from issuepdf.build import check_issue
 from issuepdf.cli import main
-from issuepdf.editions import PLANS, render_options
-from issuepdf.mail import Draft, OverBudget, compose, content_disposition, largest_images
-from issuepdf.problems import InvalidIssue
-from issuepdf.settings import SettingsError, load_settings
+from issuepdf.content.problems import InvalidIssue
+from issuepdf.content.settings import SettingsError, load_settings
+from issuepdf.mail.draft import Draft, OverBudget, compose, content_disposition, largest_images
+from issuepdf.pipeline.build import check_issue
+from issuepdf.pipeline.editions import PLANS, render_options
 
 from .conftest import MINIMAL
 from .pdfs import page_texts

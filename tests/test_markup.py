@@ -7,9 +7,9 @@ from html import unescape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuepdf.linebreak import keep_words
-from issuepdf.markup import _MARKDOWN_SIGNS, _markdown, inline, plain
-from issuepdf.markup import WORD_JOINER as WJ
+from issuepdf.content.linebreak import keep_words
+from issuepdf.content.markup import _MARKDOWN_SIGNS, _markdown, inline, plain
+from issuepdf.content.markup import WORD_JOINER as WJ
 
 
 def test_words_are_joined_and_spaces_stay_breakable() -> None:

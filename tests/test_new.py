@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from issuepdf.archive import archive_issue
-from issuepdf.build import check_issue
+from issuepdf.archive.store import archive_issue
 from issuepdf.cli import main
-from issuepdf.newissue import new_issue
-from issuepdf.paths import SOURCE_ROOT
-from issuepdf.todo import Unfilled
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.content.todo import Unfilled
+from issuepdf.editor.new import new_issue
+from issuepdf.pipeline.build import check_issue
 
 from .archives import GAZELLE, project, write_issue
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.build import check_issue
-from issuepdf.problems import InvalidIssue
+from issuepdf.content.problems import InvalidIssue
+from issuepdf.pipeline.build import check_issue
 
 from .conftest import HEAD, MakeIssue
 

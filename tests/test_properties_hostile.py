@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from issuepdf.cli import main
-from issuepdf.paths import SOURCE_ROOT
-from issuepdf.problems import IssuepdfError
-from issuepdf.send import read_recipients
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.content.problems import IssuepdfError
+from issuepdf.mail.send import read_recipients
 
 from .conftest import MINIMAL
 

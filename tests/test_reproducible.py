@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from issuepdf.build import build
+from issuepdf.pipeline.build import build
 
 from .conftest import MINIMAL, write_files
 
@@ -45,7 +45,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("edition", ["screen", "archive"])
+@pytest.mark.parametrize("edition", ["screen", "archive", "email"])
 def test_the_same_issue_in_two_folders_gives_the_same_pdf(tmp_path: Path, edition: str) -> None:
     here = photo_issue(tmp_path / "a" / "260")
     there = photo_issue(tmp_path / "somewhere" / "else" / "issue-copy")

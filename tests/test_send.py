@@ -32,9 +32,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
 from issuepdf.cli import main
-from issuepdf.mail import Draft, compose
-from issuepdf.problems import IssuepdfError
-from issuepdf.send import (
+from issuepdf.content.problems import IssuepdfError
+from issuepdf.content.settings import PASSWORD_ENV, Settings, SmtpSettings
+from issuepdf.mail.draft import Draft, compose
+from issuepdf.mail.send import (
     History,
     Recipients,
     SendError,
@@ -45,7 +46,6 @@ from issuepdf.send import (
     password_source,
     read_recipients,
 )
-from issuepdf.settings import PASSWORD_ENV, Settings, SmtpSettings
 
 from .conftest import MINIMAL
 from .projects import make_project

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from issuepdf.model import Cell, Table
-from issuepdf.transform import _table
+from issuepdf.content.model import Cell, Table
+from issuepdf.pipeline.transform import _table
 
 
 def test_alignment_follows_columns_after_a_spanning_cell() -> None:

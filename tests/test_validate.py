@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.build import check_issue
-from issuepdf.paths import SOURCE_ROOT
-from issuepdf.problems import InvalidIssue
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.content.problems import InvalidIssue
+from issuepdf.pipeline.build import check_issue
 
 from .conftest import HEAD, MakeIssue
 
@@ -194,8 +194,8 @@ def test_inline_chart_cannot_read_csv(make_issue: MakeIssue) -> None:
 def test_warnings_for_missing_alt_and_low_print_resolution(make_issue: MakeIssue) -> None:
     from PIL import Image
 
-    from issuepdf.problems import Problems
-    from issuepdf.validate import check
+    from issuepdf.content.problems import Problems
+    from issuepdf.content.validate import check
 
     body = "        body:\n          - photo: small.png\n            width: 100\n"
     issue = make_issue({"issue.yaml": _minimal_with(body)})

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from PIL import Image
 
 from issuepdf.cli import main
-from issuepdf.preview import contact_sheet, page_range
-from issuepdf.problems import IssuepdfError
-from issuepdf.raster import render_pages
-from issuepdf.watch import Outcome, watch
+from issuepdf.content.problems import IssuepdfError
+from issuepdf.editor.preview import contact_sheet, page_range
+from issuepdf.editor.watch import Outcome, watch
+from issuepdf.pipeline.raster import render_pages
 
 from .conftest import MINIMAL, MakeIssue
 from .pdfs import pdf_text
@@ -95,7 +95,7 @@ def test_page_ranges() -> None:
 
 
 def test_preview_renders_chosen_pages_and_a_contact_sheet(make_issue: MakeIssue, tmp_path: Path) -> None:
-    from issuepdf.build import build
+    from issuepdf.pipeline.build import build
 
     pdf = build(make_issue(), strict=True).pdf
     pages = render_pages(pdf, [1, 3], tmp_path / "preview", dpi=30)

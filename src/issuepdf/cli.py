@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .problems import InvalidIssue, IssuepdfError, shown_path
+from .content.problems import InvalidIssue, IssuepdfError, shown_path
 
 issue_dir_arg = click.argument(
     "issue_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="ISSUE_DIR"
@@ -84,8 +84,8 @@ edition_option = click.option(
 @click.option("--strict", is_flag=True, help="Fail on warnings too (missing alt text, low-resolution photos).")
 def check_command(issue_dir: Path, edition: str, strict: bool) -> None:
     """Validate ISSUE_DIR and print every problem as path:line:col: key: message."""
-    from .build import StrictFailure, check_issue
-    from .logs import counting_warnings
+    from .pipeline.build import StrictFailure, check_issue
+    from .pipeline.logs import counting_warnings
 
     try:
         with counting_warnings() as warnings:
@@ -108,7 +108,7 @@ def build_command(
     issue_dir: Path, output: Path | None, html_output: Path | None, strict: bool, edition: str, tagged: bool
 ) -> None:
     """Build ISSUE_DIR into its PDF (default ISSUE_DIR/out/issue-N[-EDITION].pdf)."""
-    from .build import build
+    from .pipeline.build import build
 
     try:
         result = build(issue_dir, output, html_output, strict, edition, tagged)  # type: ignore[arg-type]
@@ -127,7 +127,7 @@ def build_command(
 @click.option("--strict", is_flag=True, help="Treat warnings as failures (the last good PDF stays).")
 def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bool) -> None:
     """Rebuild ISSUE_DIR on every saved change to it, layouts/ or fonts/ (Ctrl-C to stop)."""
-    from .watch import Outcome, watch
+    from .editor.watch import Outcome, watch
 
     def report(outcome: Outcome) -> None:
         if outcome.result is None:
@@ -159,8 +159,8 @@ def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bo
 )
 def preview_command(issue_dir: Path, pages: str | None, out: Path | None, dpi: int) -> None:
     """Build ISSUE_DIR and write PNG images of its pages and a contact sheet of all pages."""
-    from .build import build
-    from .preview import contact_sheet, page_range, render_pages, writable_folder
+    from .editor.preview import contact_sheet, page_range, render_pages, writable_folder
+    from .pipeline.build import build
 
     try:
         target = writable_folder(out or issue_dir / "out" / "preview")
@@ -177,7 +177,7 @@ def preview_command(issue_dir: Path, pages: str | None, out: Path | None, dpi: i
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
 def extract_command(pdf: Path, target: Path) -> None:
     """Take the issue's files back out of an archive-edition PDF into TARGET, a new or empty folder."""
-    from .extract import extract
+    from .archive.extract import extract
 
     try:
         extracted = extract(pdf, target)
@@ -192,7 +192,7 @@ def extract_command(pdf: Path, target: Path) -> None:
 @click.option("--runs", default=3, show_default=True, help="Runs per measurement (the median is shown).")
 def bench_command(issue_dir: Path | None, runs: int) -> None:
     """Measure build times and memory: of ISSUE_DIR, or (without it) the suite of the speed targets."""
-    from .bench import bench, bench_suite
+    from .editor.bench import bench, bench_suite
 
     try:
         if issue_dir is None:
@@ -213,7 +213,7 @@ def bench_command(issue_dir: Path | None, runs: int) -> None:
 )
 def email_command(issue_dir: Path, out_dir: Path | None) -> None:
     """Build the email edition of ISSUE_DIR within its size budget, and an .eml draft carrying it."""
-    from .mail import compose
+    from .mail.draft import compose
 
     try:
         draft = compose(issue_dir, out_dir)
@@ -237,7 +237,7 @@ def email_command(issue_dir: Path, out_dir: Path | None) -> None:
 @click.option("--new-edition", is_flag=True, help="Send the rest a changed PDF, though some got the earlier one.")
 def send_command(issue_dir: Path, subscribers: Path, really: bool, retry_uncertain: bool, new_edition: bool) -> None:
     """Send ISSUE_DIR's email edition to the subscribers in Bcc batches; a rerun resumes, never resends."""
-    from .send import execute, plan_send
+    from .mail.send import execute, plan_send
 
     try:
         plan = plan_send(issue_dir, subscribers, retry_uncertain, new_edition)
@@ -261,7 +261,7 @@ def send_command(issue_dir: Path, subscribers: Path, really: bool, retry_uncerta
 )
 def new_command(source: Path | None) -> None:
     """Start the next issue: next number, a week later, the same sections with empty article skeletons."""
-    from .newissue import new_issue
+    from .editor.new import new_issue
 
     try:
         started = new_issue(source)
@@ -308,7 +308,7 @@ def archive_group() -> None:
 @click.option("--revise", is_flag=True, help="Store a corrected issue as its next revision; earlier ones stay.")
 def archive_issue_command(issue_dir: Path, root: Path, revise: bool) -> None:
     """Build ISSUE_DIR's editions and store them, immutable, in the archive."""
-    from .archive import archive_issue
+    from .archive.store import archive_issue
 
     try:
         archived = archive_issue(issue_dir, root, revise)
@@ -322,7 +322,7 @@ def archive_issue_command(issue_dir: Path, root: Path, revise: bool) -> None:
 @root_option
 def archive_verify_command(root: Path) -> None:
     """Re-hash every archived file against its manifest and the catalog; exit 1 on any mismatch."""
-    from .archive_verify import verify
+    from .archive.verify import verify
 
     try:
         result = verify(root)
@@ -340,7 +340,7 @@ def archive_verify_command(root: Path) -> None:
 @click.option("--limit", default=20, show_default=True, help="Show at most this many hits.")
 def archive_search_command(query: tuple[str, ...], root: Path, limit: int) -> None:
     """Find articles containing every word of QUERY: issue, date, page and title of each, best first."""
-    from .catalog import open_catalog
+    from .archive.catalog import open_catalog
 
     try:
         catalog = open_catalog(root)
@@ -361,7 +361,7 @@ def archive_search_command(query: tuple[str, ...], root: Path, limit: int) -> No
 @root_option
 def archive_page_command(root: Path) -> None:
     """Rewrite the archive page (index.html and its search index) from the catalog."""
-    from .archive_page import write_page
+    from .archive.page import write_page
 
     try:
         click.echo(f"wrote {shown_path(write_page(root))}")

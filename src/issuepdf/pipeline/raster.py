@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .problems import IssuepdfError
+from ..content.problems import IssuepdfError
 
 
 def _pdftoppm() -> str:

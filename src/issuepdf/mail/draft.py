@@ -30,14 +30,14 @@ from urllib.parse import quote
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
 
-from .build import build, check_issue
-from .editions import PLANS
-from .loader import load_yaml
-from .model import Issue, Photo
-from .output import replace_together, write_atomic
-from .problems import InvalidIssue, IssuepdfError, Problems
-from .settings import EmailSettings, email_settings, fill_template, one_line
-from .typeset import image_name
+from ..content.loader import load_yaml
+from ..content.model import Issue, Photo
+from ..content.problems import InvalidIssue, IssuepdfError, Problems
+from ..content.settings import EmailSettings, email_settings, fill_template, one_line
+from ..pipeline.build import build, check_issue
+from ..pipeline.editions import PLANS
+from ..pipeline.output import replace_together, write_atomic
+from ..pipeline.typeset import image_name
 
 logger = logging.getLogger("issuepdf")
 

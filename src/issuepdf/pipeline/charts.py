@@ -24,9 +24,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .model import ChartSpec
-from .problems import IssuepdfError
-from .theme import Theme
+from ..content.model import ChartSpec
+from ..content.problems import IssuepdfError
+from ..content.theme import Theme
 
 logger = logging.getLogger(__name__)
 
@@ -493,7 +493,7 @@ def _run_worker(jobs: list[ChartJob], browser: str) -> str | None:
     }
     deadline = RENDER_TIMEOUT_S * (1 + len(jobs))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "issuepdf.chartworker", str(os.getpid())],
+        [sys.executable, "-m", "issuepdf.pipeline.chartworker", str(os.getpid())],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

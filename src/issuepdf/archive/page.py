@@ -31,14 +31,14 @@ from typing import Any
 
 import jinja2
 
-from . import __version__
+from .. import __version__
+from ..content.paths import SOURCE_ROOT, project_root
+from ..content.problems import IssuepdfError
+from ..mail.draft import megabytes
+from ..pipeline.editions import PLANS
+from ..pipeline.output import write_atomic
 from .catalog import Catalog, Revision, normalize, open_catalog
-from .editions import PLANS
-from .mail import megabytes
 from .manifest import COVER_NAME, MANIFEST_NAME
-from .output import write_atomic
-from .paths import SOURCE_ROOT, project_root
-from .problems import IssuepdfError
 
 PAGE_NAME = "index.html"
 INDEX_NAME = "search-index.js"

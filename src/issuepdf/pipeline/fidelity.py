@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
-from .markup import inline
-from .problems import Problems
+from ..content.markup import inline
+from ..content.problems import Problems
 
 if TYPE_CHECKING:
     from .transform import Source

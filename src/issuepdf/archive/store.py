@@ -32,11 +32,18 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive_page import write_page
-from .build import Timer, build, check_issue, prepare_document
+from ..content.model import Issue
+from ..content.paths import project_root
+from ..content.problems import IssuepdfError
+from ..content.todo import Unfilled, unfilled
+from ..content.validate import Checked
+from ..mail.draft import contents, megabytes
+from ..pipeline.build import Timer, build, check_issue, prepare_document
+from ..pipeline.editions import PLANS, Edition
+from ..pipeline.output import write_atomic
+from ..pipeline.raster import render_pages
+from ..pipeline.record import sha256_file, versions
 from .catalog import Catalog, CatalogError, Revision, article_text, open_catalog
-from .editions import PLANS, Edition
-from .mail import contents, megabytes
 from .manifest import (
     COVER_NAME,
     MANIFEST_NAME,
@@ -46,14 +53,7 @@ from .manifest import (
     ManifestError,
     record_files,
 )
-from .model import Issue
-from .output import write_atomic
-from .paths import project_root
-from .problems import IssuepdfError
-from .raster import render_pages
-from .record import sha256_file, versions
-from .todo import Unfilled, unfilled
-from .validate import Checked
+from .page import write_page
 
 logger = logging.getLogger("issuepdf")
 

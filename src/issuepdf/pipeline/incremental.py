@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from ..content.fonts import fonts_fingerprint
 from .editions import EditionPlan
-from .fonts import fonts_fingerprint
 from .render import Part, render_html, single_articles
 from .transform import Document
 from .typeset import typeset

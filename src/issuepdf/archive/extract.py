@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .editions import BUILD_RECORD, archive_name_problem, build_record, record_differences
-from .paths import project_root
-from .problems import IssuepdfError
+from ..content.paths import project_root
+from ..content.problems import IssuepdfError
+from ..pipeline.editions import BUILD_RECORD, archive_name_problem, build_record, record_differences
 
 FILE_LIMIT = 50_000_000
 """Bytes one embedded file may unpack to: ten times the largest camera photo."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .problems import IssuepdfError
 
-SOURCE_ROOT = Path(__file__).resolve().parents[2]
+SOURCE_ROOT = Path(__file__).resolve().parents[3]
 """The repository this package was installed from (editable installs)."""
 
 

@@ -16,14 +16,27 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..content.loader import KeyPath
+from ..content.model import (
+    Article,
+    Block,
+    Cell,
+    Chart,
+    ChartSpec,
+    Heading,
+    Issue,
+    Model,
+    Photo,
+    Section,
+    Table,
+    block_key,
+)
+from ..content.problems import Position
+from ..content.theme import Theme
+from ..content.validate import Checked
 from .charts import ChartJob, chart_job
 from .editions import build_time
-from .loader import KeyPath
-from .model import Article, Block, Cell, Chart, ChartSpec, Heading, Issue, Model, Photo, Section, Table, block_key
 from .placeholders import placeholder_path
-from .problems import Position
-from .theme import Theme
-from .validate import Checked
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 NUMERIC = re.compile(r"^[-+−]?[\d,.]+\s*[%억만]?")

@@ -7,8 +7,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .problems import IssuepdfError
-from .raster import render_pages
+from ..content.problems import IssuepdfError
+from ..pipeline.raster import render_pages
 
 SHEET_COLUMNS = 6
 SHEET_DPI = 24

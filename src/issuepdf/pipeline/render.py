@@ -21,10 +21,10 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from platformdirs import user_cache_dir
 
-from . import __version__
+from .. import __version__
+from ..content.markup import LineBreaking, inline, plain
+from ..content.problems import IssuepdfError, Position
 from .editions import PLANS, EditionPlan
-from .markup import LineBreaking, inline, plain
-from .problems import IssuepdfError, Position
 from .transform import ArticleView, Document, SectionView
 
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import BuildResult, build
-from .editions import Edition
-from .incremental import Session
-from .paths import cache_dir, project_root
-from .problems import InvalidIssue, IssuepdfError
+from ..content.paths import cache_dir, project_root
+from ..content.problems import InvalidIssue, IssuepdfError
+from ..pipeline.build import BuildResult, build
+from ..pipeline.editions import Edition
+from ..pipeline.incremental import Session
 
 logger = logging.getLogger(__name__)
 DEBOUNCE_MS = 300

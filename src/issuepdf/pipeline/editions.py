@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from .model import Photo
-from .paths import project_root
+from ..content.model import Photo
+from ..content.paths import project_root
+from ..content.settings import email_image_options
+from ..content.validate import Checked
 from .record import sha256_file, versions
-from .settings import email_image_options
-from .validate import Checked
 
 Edition = Literal["screen", "print", "archive", "email"]
 EDITIONS: tuple[Edition, ...] = ("screen", "print", "archive", "email")

@@ -16,21 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..content.fonts import fonts_fingerprint, use_project_fonts
+from ..content.paths import cache_dir, project_root
+from ..content.problems import InvalidIssue, IssuepdfError, Problems
+from ..content.theme import load_theme
+from ..content.validate import Checked, check
 from .charts import render_missing
 from .editions import PLANS, Edition, pdf_options, render_options
 from .fidelity import verify
-from .fonts import fonts_fingerprint, use_project_fonts
 from .incremental import Session
 from .logs import LOCATED, counting_warnings, quiet_chatty_libraries
 from .output import build_lock, write_atomic
-from .paths import cache_dir, project_root
 from .placeholders import write_placeholders
-from .problems import InvalidIssue, IssuepdfError, Problems
 from .render import layout_dirs, render_html
-from .theme import load_theme
 from .transform import Document, prepare
 from .typeset import deadline, pdf_bytes, typeset
-from .validate import Checked, check
 
 if TYPE_CHECKING:
     import weasyprint

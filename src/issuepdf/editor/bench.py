@@ -25,8 +25,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from .paths import project_root
-from .problems import IssuepdfError
+from ..content.paths import project_root
+from ..content.problems import IssuepdfError
 
 Measured = dict[str, float]
 LARGE_COPIES = 10
@@ -52,7 +52,7 @@ def _child(kind: str, issue_dir: Path, html: Path | None) -> None:
         if kind == "bare":
             _bare_weasyprint(issue_dir, html)
         else:
-            from .build import build
+            from ..pipeline.build import build
 
             build(issue_dir, output=issue_dir / "out" / "bench.pdf")
         seconds = time.perf_counter() - start
@@ -63,8 +63,8 @@ def _child(kind: str, issue_dir: Path, html: Path | None) -> None:
 
 def _incremental(issue_dir: Path) -> float:
     """The second build of a watch session, after one paragraph of the first article changed."""
-    from .build import build
-    from .incremental import Session
+    from ..pipeline.build import build
+    from ..pipeline.incremental import Session
 
     session = Session()
     build(issue_dir, output=issue_dir / "out" / "bench.pdf", session=session)
@@ -86,7 +86,7 @@ def _change_one_paragraph(issue_dir: Path) -> None:
 
 def _bare_weasyprint(issue_dir: Path, html: Path | None) -> None:
     """WeasyPrint alone on the HTML a build typesets: the floor a build is compared with."""
-    from .fonts import use_project_fonts
+    from ..content.fonts import use_project_fonts
 
     use_project_fonts(project_root(issue_dir) / "fonts")
     import weasyprint
@@ -120,7 +120,7 @@ def generate_long_issue(issue_dir: Path, target: Path, copies: int = LARGE_COPIE
 
 def measure(issue_dir: Path, runs: int, kinds: tuple[str, ...], workdir: Path) -> dict[str, list[Measured]]:
     """Median-ready measurements of each kind, every run in a fresh process on a fresh copy."""
-    from .build import build
+    from ..pipeline.build import build
 
     work = _copy(issue_dir, workdir / "issue")
     html = workdir / "issue.html"

@@ -7,8 +7,8 @@ import hashlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import __version__
-from .fonts import font_files
+from .. import __version__
+from ..content.fonts import font_files
 
 LIBRARIES = ("weasyprint", "plotly", "kaleido", "pydantic")
 """The libraries whose version changes the pages."""

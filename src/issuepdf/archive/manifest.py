@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .problems import IssuepdfError
-from .record import sha256_file
+from ..content.problems import IssuepdfError
+from ..pipeline.record import sha256_file
 
 MANIFEST_NAME = "manifest.json"
 COVER_NAME = "cover.png"

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from .images import printable_bytes
-from .problems import IssuepdfError
+from ..content.images import printable_bytes
+from ..content.problems import IssuepdfError
 
 if TYPE_CHECKING:
     import weasyprint

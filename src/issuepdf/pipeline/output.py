@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .problems import IssuepdfError
+from ..content.problems import IssuepdfError
 
 
 def write_atomic(path: Path, data: bytes) -> None:

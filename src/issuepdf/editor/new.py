@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from .model import Article, Issue, Section
-from .paths import project_root
-from .problems import InvalidIssue, IssuepdfError, Problems
-from .todo import PLACEHOLDER
-from .validate import check
+from ..content.model import Article, Issue, Section
+from ..content.paths import project_root
+from ..content.problems import InvalidIssue, IssuepdfError, Problems
+from ..content.todo import PLACEHOLDER
+from ..content.validate import check
 
 ISSUE_INTERVAL = dt.timedelta(days=7)
 ARTICLE_KEYS = {"tag": "분류", "source": "출처", "outlet": "매체", "credit": "출처"}

@@ -27,9 +27,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
+from ..content.model import Article
+from ..content.problems import IssuepdfError
 from .manifest import ArticleEntry, FileRecord
-from .model import Article
-from .problems import IssuepdfError
 
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 2

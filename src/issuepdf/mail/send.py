@@ -40,11 +40,11 @@ from typing import Annotated, Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from .mail import Draft, compose, megabytes, message_bytes
-from .paths import project_root
-from .problems import IssuepdfError
-from .record import sha256_file
-from .settings import PASSWORD_ENV, Settings, SmtpSettings, load_settings
+from ..content.paths import project_root
+from ..content.problems import IssuepdfError
+from ..content.settings import PASSWORD_ENV, Settings, SmtpSettings, load_settings
+from ..pipeline.record import sha256_file
+from .draft import Draft, compose, megabytes, message_bytes
 
 logger = logging.getLogger("issuepdf")
 
