@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from issuepdf.content.errors import InvalidIssue, StrictFailure
 from issuepdf.content.markup import WORD_JOINER
-from issuepdf.content.problems import InvalidIssue
-from issuepdf.pipeline.build import StrictFailure, build
+from issuepdf.pipeline.build import build
 
 from .conftest import MINIMAL, MakeIssue
 from .pdfs import fonts, outline, page_texts, pdf_text

@@ -16,7 +16,7 @@ import pytest
 
 from issuepdf.archive.extract import extract
 from issuepdf.archive.store import archive_issue
-from issuepdf.content.problems import IssuepdfError
+from issuepdf.content.errors import IssuepdfError
 from issuepdf.mail.draft import compose
 from issuepdf.pipeline.build import build
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from issuepdf.content.errors import ChartError
 from issuepdf.content.model import MAX_CHART_POINTS
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.content.problems import Problems
 from issuepdf.content.validate import check
-from issuepdf.pipeline.charts import ChartError, ChartJob, render_missing
+from issuepdf.pipeline.charts import ChartJob, render_missing
 
 from .conftest import MakeIssue
 from .test_hostile import problems_of, with_body

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from issuepdf.content.errors import ChartError
 from issuepdf.content.model import ChartSpec, Series
 from issuepdf.content.theme import Theme
-from issuepdf.pipeline.charts import ChartError, chart_job, figure_for, find_browser, render_missing
+from issuepdf.pipeline.charts import chart_job, figure_for, find_browser, render_missing
 
 FOUNDED = {
     "categories": ["3년 이내", "4~5년", "6~7년", "8년 이상"],

@@ -15,7 +15,7 @@ from pypdf.generic import DictionaryObject, NameObject, NumberObject, StreamObje
 
 from issuepdf.archive.extract import extract
 from issuepdf.cli import main
-from issuepdf.content.problems import IssuepdfError
+from issuepdf.content.errors import IssuepdfError
 from issuepdf.pipeline.build import build
 from issuepdf.pipeline.editions import BUILD_RECORD
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.content.problems import InvalidIssue
+from issuepdf.content.errors import InvalidIssue
 from issuepdf.pipeline.build import build
 
 from .conftest import HEAD, MakeIssue

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from issuepdf.content.problems import InvalidIssue, IssuepdfError
+from issuepdf.content.errors import BuildLocked, ChartError, InvalidIssue, IssuepdfError
 from issuepdf.pipeline import output
 from issuepdf.pipeline.build import build
-from issuepdf.pipeline.charts import ChartError, ChartJob, render_missing
-from issuepdf.pipeline.output import BuildLocked, build_lock
+from issuepdf.pipeline.charts import ChartJob, render_missing
+from issuepdf.pipeline.output import build_lock
 from issuepdf.pipeline.typeset import typeset
 
 from .conftest import MINIMAL, MakeIssue

@@ -26,15 +26,16 @@ from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
 from issuepdf.archive import store as archive
-from issuepdf.archive.catalog import SCHEMA, SCHEMA_VERSION, Catalog, CatalogError, open_catalog
+from issuepdf.archive.catalog import SCHEMA, SCHEMA_VERSION, Catalog, open_catalog
 from issuepdf.archive.manifest import Manifest
 from issuepdf.archive.page import WEB_FONTS
 from issuepdf.archive.store import archive_issue
 from issuepdf.cli import main
+from issuepdf.content.errors import CatalogError
 from issuepdf.content.paths import SOURCE_ROOT
-from issuepdf.mail.draft import contents
 
 from .archives import CCTV, GAZELLE, PRISON, SCIENTISTS, chromium, copy_archive, project, snapshot, write_issue
+from .pdfs import outline
 
 NUMBERS = {"ico-cctv-p2e": 5}
 """The second newsletter article prints as 5. (after 1.); the center section (KIC 중국 소식) is unnumbered."""
@@ -354,7 +355,7 @@ def test_web_fonts_hold_every_character_the_page_shows_and_are_small(archived: A
 
 def test_archive_page_numbers_articles_as_the_pdf_does(archived: Archived) -> None:
     folder = archived.archive / "260" / "r1"
-    bookmarks = [entry.title for entry in contents(folder / "issue-260-archive.pdf") if entry.level == 2]
+    bookmarks = [title for depth, title, _ in outline(folder / "issue-260-archive.pdf") if depth == 2]
     assert [title.split(" ")[0] for title in bookmarks] == ["1.", "1.", "5.", "재중한인과학기술자협회,"]
     assert [(entry.title, entry.number) for entry in Manifest.read(folder / "manifest.json").contents] == [
         (GAZELLE, 1),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.content.problems import IssuepdfError
+from issuepdf.content.errors import IssuepdfError
 from issuepdf.pipeline import typeset
 from issuepdf.pipeline.build import build, check_issue
 
@@ -148,6 +148,7 @@ def test_photo_names_with_url_characters_are_printed(make_issue: MakeIssue, name
     assert b"/Subtype /Image" in result.pdf.read_bytes()
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # an alarm landing in a gc callback
 def test_a_layout_past_its_deadline_stops_with_a_message(
     make_issue: MakeIssue, monkeypatch: pytest.MonkeyPatch
 ) -> None:

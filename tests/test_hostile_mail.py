@@ -18,9 +18,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from issuepdf.cli import main
-from issuepdf.content.settings import SettingsError, load_settings
+from issuepdf.content.errors import SendError, SettingsError
+from issuepdf.content.settings import load_settings
 from issuepdf.mail.draft import Draft, compose
-from issuepdf.mail.send import History, SendError, SendLog, execute, log_path, read_recipients
+from issuepdf.mail.send import History, SendLog, execute, log_path, read_recipients
 from issuepdf.pipeline.logs import WarningCounter
 
 from .conftest import MINIMAL

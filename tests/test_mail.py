@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from issuepdf.cli import main
-from issuepdf.content.problems import InvalidIssue
-from issuepdf.content.settings import SettingsError, load_settings
-from issuepdf.mail.draft import Draft, OverBudget, compose, content_disposition, largest_images
+from issuepdf.content.errors import InvalidIssue, OverBudget, SettingsError
+from issuepdf.content.settings import load_settings
+from issuepdf.mail.draft import Draft, compose, content_disposition, largest_images
 from issuepdf.pipeline.build import check_issue
 from issuepdf.pipeline.editions import PLANS, render_options
 

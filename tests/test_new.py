@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from issuepdf.archive.store import archive_issue
 from issuepdf.cli import main
+from issuepdf.content.errors import Unfilled
 from issuepdf.content.paths import SOURCE_ROOT
-from issuepdf.content.todo import Unfilled
 from issuepdf.editor.new import new_issue
 from issuepdf.pipeline.build import check_issue
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.content.problems import InvalidIssue
+from issuepdf.content.errors import InvalidIssue
 from issuepdf.pipeline.build import check_issue
 
 from .conftest import HEAD, MakeIssue

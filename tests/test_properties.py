@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from issuepdf.content.problems import InvalidIssue
+from issuepdf.content.errors import InvalidIssue
 from issuepdf.pipeline.build import build, check_issue
 
 HANGUL = "가나다라마바사아자차카타파하국중창업기술산업혁신센터발전"

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from issuepdf.cli import main
+from issuepdf.content.errors import IssuepdfError
 from issuepdf.content.paths import SOURCE_ROOT
-from issuepdf.content.problems import IssuepdfError
 from issuepdf.mail.send import read_recipients
 
 from .conftest import MINIMAL

@@ -32,13 +32,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
 from issuepdf.cli import main
-from issuepdf.content.problems import IssuepdfError
+from issuepdf.content.errors import IssuepdfError, SendError
 from issuepdf.content.settings import PASSWORD_ENV, Settings, SmtpSettings
 from issuepdf.mail.draft import Draft, compose
 from issuepdf.mail.send import (
     History,
     Recipients,
-    SendError,
     SendLog,
     execute,
     log_path,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from issuepdf.content.errors import InvalidIssue
 from issuepdf.content.paths import SOURCE_ROOT
-from issuepdf.content.problems import InvalidIssue
 from issuepdf.pipeline.build import check_issue
 
 from .conftest import HEAD, MakeIssue

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from issuepdf.cli import main
-from issuepdf.content.problems import IssuepdfError
+from issuepdf.content.errors import IssuepdfError
 from issuepdf.editor.preview import contact_sheet, page_range
 from issuepdf.editor.watch import Outcome, watch
 from issuepdf.pipeline.raster import render_pages

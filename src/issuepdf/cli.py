@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .content.problems import InvalidIssue, IssuepdfError, shown_path
+from .content.errors import IssuepdfError, StrictFailure
+from .content.problems import shown_path
 
 issue_dir_arg = click.argument(
     "issue_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="ISSUE_DIR"
@@ -51,17 +53,25 @@ class OneLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
-def _fail(err: IssuepdfError) -> None:
-    if isinstance(err, InvalidIssue):
-        for problem in err.problems:
-            click.echo(str(problem), err=True)
-    for message in getattr(err, "messages", []):
+def _fail(err: IssuepdfError) -> NoReturn:
+    """An error's lines (every problem, every detail), then the error itself; exit code 1."""
+    for message in err.messages:
         click.echo(message, err=True)
     click.echo(f"error: {err}", err=True)
     sys.exit(1)
 
 
-@click.group()
+class Commands(click.Group):
+    """The commands, with the one place that turns an issuepdf error into its lines and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IssuepdfError as err:
+            _fail(err)
+
+
+@click.group(cls=Commands)
 @click.version_option(__version__, prog_name="issuepdf")
 @click.option("-v", "--verbose", count=True, help="More detail (-vv for debug).")
 def main(verbose: int) -> None:
@@ -84,16 +94,13 @@ edition_option = click.option(
 @click.option("--strict", is_flag=True, help="Fail on warnings too (missing alt text, low-resolution photos).")
 def check_command(issue_dir: Path, edition: str, strict: bool) -> None:
     """Validate ISSUE_DIR and print every problem as path:line:col: key: message."""
-    from .pipeline.build import StrictFailure, check_issue
+    from .pipeline.build import check_issue
     from .pipeline.logs import counting_warnings
 
-    try:
-        with counting_warnings() as warnings:
-            checked = check_issue(issue_dir, edition)  # type: ignore[arg-type]
-        if strict and warnings.records:
-            raise StrictFailure(warnings.messages)
-    except IssuepdfError as err:
-        _fail(err)
+    with counting_warnings() as warnings:
+        checked = check_issue(issue_dir, edition)  # type: ignore[arg-type]
+    if strict and warnings.records:
+        raise StrictFailure(warnings.messages)
     click.echo(f"{shown_path(issue_dir)}: issue {checked.issue.number} is valid ({len(warnings.records)} warning(s))")
 
 
@@ -110,10 +117,7 @@ def build_command(
     """Build ISSUE_DIR into its PDF (default ISSUE_DIR/out/issue-N[-EDITION].pdf)."""
     from .pipeline.build import build
 
-    try:
-        result = build(issue_dir, output, html_output, strict, edition, tagged)  # type: ignore[arg-type]
-    except IssuepdfError as err:
-        _fail(err)
+    result = build(issue_dir, output, html_output, strict, edition, tagged)  # type: ignore[arg-type]
     total = sum(result.timings.values())
     click.echo(
         f"wrote {shown_path(result.pdf)} ({result.pages} pages, {total:.1f} s, {len(result.warnings)} warning(s))"
@@ -140,10 +144,7 @@ def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bo
                 f"wrote {shown_path(outcome.result.pdf)} ({outcome.result.pages} pages, {total:.1f} s). Waiting…"
             )
 
-    try:
-        watch(issue_dir, output, edition, strict, on_outcome=report)  # type: ignore[arg-type]
-    except IssuepdfError as err:
-        _fail(err)
+    watch(issue_dir, output, edition, strict, on_outcome=report)  # type: ignore[arg-type]
 
 
 @main.command("preview")
@@ -162,14 +163,11 @@ def preview_command(issue_dir: Path, pages: str | None, out: Path | None, dpi: i
     from .editor.preview import contact_sheet, page_range, render_pages, writable_folder
     from .pipeline.build import build
 
-    try:
-        target = writable_folder(out or issue_dir / "out" / "preview")
-        result = build(issue_dir)
-        for path in render_pages(result.pdf, page_range(pages, result.pages), target, dpi):
-            click.echo(str(path))
-        click.echo(str(contact_sheet(result.pdf, result.pages, target)))
-    except IssuepdfError as err:
-        _fail(err)
+    target = writable_folder(out or issue_dir / "out" / "preview")
+    result = build(issue_dir)
+    for path in render_pages(result.pdf, page_range(pages, result.pages), target, dpi):
+        click.echo(str(path))
+    click.echo(str(contact_sheet(result.pdf, result.pages, target)))
 
 
 @main.command("extract")
@@ -179,10 +177,7 @@ def extract_command(pdf: Path, target: Path) -> None:
     """Take the issue's files back out of an archive-edition PDF into TARGET, a new or empty folder."""
     from .archive.extract import extract
 
-    try:
-        extracted = extract(pdf, target)
-    except IssuepdfError as err:
-        _fail(err)
+    extracted = extract(pdf, target)
     for line in extracted.lines():
         click.echo(line)
 
@@ -194,13 +189,10 @@ def bench_command(issue_dir: Path | None, runs: int) -> None:
     """Measure build times and memory: of ISSUE_DIR, or (without it) the suite of the speed targets."""
     from .editor.bench import bench, bench_suite
 
-    try:
-        if issue_dir is None:
-            bench_suite(runs)
-        else:
-            bench(issue_dir, runs)
-    except IssuepdfError as err:
-        _fail(err)
+    if issue_dir is None:
+        bench_suite(runs)
+    else:
+        bench(issue_dir, runs)
 
 
 @main.command("email")
@@ -215,10 +207,7 @@ def email_command(issue_dir: Path, out_dir: Path | None) -> None:
     """Build the email edition of ISSUE_DIR within its size budget, and an .eml draft carrying it."""
     from .mail.draft import compose
 
-    try:
-        draft = compose(issue_dir, out_dir)
-    except IssuepdfError as err:
-        _fail(err)
+    draft = compose(issue_dir, out_dir)
     for line in draft.lines():
         click.echo(line)
 
@@ -239,15 +228,12 @@ def send_command(issue_dir: Path, subscribers: Path, really: bool, retry_uncerta
     """Send ISSUE_DIR's email edition to the subscribers in Bcc batches; a rerun resumes, never resends."""
     from .mail.send import execute, plan_send
 
-    try:
-        plan = plan_send(issue_dir, subscribers, retry_uncertain, new_edition)
-        for line in plan.describe(dry_run=not really):
-            click.echo(line)
-        if not really:
-            return
-        report = execute(plan)
-    except IssuepdfError as err:
-        _fail(err)
+    plan = plan_send(issue_dir, subscribers, retry_uncertain, new_edition)
+    for line in plan.describe(dry_run=not really):
+        click.echo(line)
+    if not really:
+        return
+    report = execute(plan)
     for line in report.lines():
         click.echo(line)
 
@@ -263,10 +249,7 @@ def new_command(source: Path | None) -> None:
     """Start the next issue: next number, a week later, the same sections with empty article skeletons."""
     from .editor.new import new_issue
 
-    try:
-        started = new_issue(source)
-    except IssuepdfError as err:
-        _fail(err)
+    started = new_issue(source)
     for line in started.lines():
         click.echo(line)
 
@@ -310,10 +293,7 @@ def archive_issue_command(issue_dir: Path, root: Path, revise: bool) -> None:
     """Build ISSUE_DIR's editions and store them, immutable, in the archive."""
     from .archive.store import archive_issue
 
-    try:
-        archived = archive_issue(issue_dir, root, revise)
-    except IssuepdfError as err:
-        _fail(err)
+    archived = archive_issue(issue_dir, root, revise)
     for line in archived.lines():
         click.echo(line)
 
@@ -324,10 +304,7 @@ def archive_verify_command(root: Path) -> None:
     """Re-hash every archived file against its manifest and the catalog; exit 1 on any mismatch."""
     from .archive.verify import verify
 
-    try:
-        result = verify(root)
-    except IssuepdfError as err:
-        _fail(err)
+    result = verify(root)
     for line in result.lines():
         click.echo(line)
     if not result.ok:
@@ -342,14 +319,11 @@ def archive_search_command(query: tuple[str, ...], root: Path, limit: int) -> No
     """Find articles containing every word of QUERY: issue, date, page and title of each, best first."""
     from .archive.catalog import open_catalog
 
+    catalog = open_catalog(root)
     try:
-        catalog = open_catalog(root)
-        try:
-            found = catalog.search(" ".join(query), limit)
-        finally:
-            catalog.close()
-    except IssuepdfError as err:
-        _fail(err)
+        found = catalog.search(" ".join(query), limit)
+    finally:
+        catalog.close()
     for hit in found.hits:
         click.echo(f"{hit.number:>4}  {hit.date}  p. {hit.page:<3} {hit.title}")
         click.echo(f"      {hit.section} · {hit.snippet}")
@@ -363,7 +337,4 @@ def archive_page_command(root: Path) -> None:
     """Rewrite the archive page (index.html and its search index) from the catalog."""
     from .archive.page import write_page
 
-    try:
-        click.echo(f"wrote {shown_path(write_page(root))}")
-    except IssuepdfError as err:
-        _fail(err)
+    click.echo(f"wrote {shown_path(write_page(root))}")

@@ -27,8 +27,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
+from ..content.errors import CatalogError
 from ..content.model import Article
-from ..content.problems import IssuepdfError
 from .manifest import ArticleEntry, FileRecord
 
 CATALOG_NAME = "catalog.sqlite"
@@ -114,10 +114,6 @@ WRITE_FAILURES = {
     "SQLITE_IOERR": "the disk failed to read or write it",
 }
 """SQLite's primary error codes → the cause an editor can act on."""
-
-
-class CatalogError(IssuepdfError):
-    """The catalog is missing, unreadable, or this Python's SQLite lacks FTS5."""
 
 
 @dataclass(frozen=True)

@@ -20,22 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..content.errors import BadArchive, IssuepdfError
 from ..content.paths import project_root
-from ..content.problems import IssuepdfError
 from ..pipeline.editions import BUILD_RECORD, archive_name_problem, build_record, record_differences
 
 FILE_LIMIT = 50_000_000
 """Bytes one embedded file may unpack to: ten times the largest camera photo."""
 TOTAL_LIMIT = 200_000_000
 """Bytes all embedded files together may unpack to."""
-
-
-class BadArchive(IssuepdfError):
-    """The PDF's embedded files cannot all be taken out safely; `messages` names each problem."""
-
-    def __init__(self, pdf: Path, messages: list[str]) -> None:
-        self.messages = [f"{pdf}: {message}" for message in messages]
-        super().__init__(f"{pdf}: {len(messages)} problem(s) with its embedded files; nothing was written")
 
 
 @dataclass
@@ -67,6 +59,12 @@ class Extracted:
         if not self.differences:
             return [*lines, "this installation has all of it"]
         return [*lines, *(f"warning: {difference}; a rebuild will differ" for difference in self.differences)]
+
+
+def bad_archive(pdf: Path, problems: list[str]) -> BadArchive:
+    """The error for a PDF whose embedded files cannot all be taken out safely, naming each problem."""
+    message = f"{pdf}: {len(problems)} problem(s) with its embedded files; nothing was written"
+    return BadArchive(message, [f"{pdf}: {problem}" for problem in problems])
 
 
 def extract(pdf: Path, target: Path) -> Extracted:
@@ -101,7 +99,7 @@ def _embedded(pdf: Path) -> list[Embedded]:
     checked = [_check(name, spec) for name, spec in specs]
     problems = [item for item in checked if isinstance(item, str)] + _clashes([str(name) for name, _ in specs])
     if problems:
-        raise BadArchive(pdf, problems)
+        raise bad_archive(pdf, problems)
     return [item for item in checked if isinstance(item, Embedded)]
 
 
@@ -167,7 +165,7 @@ def _unpacked(pdf: Path, embedded: list[Embedded]) -> dict[str, bytes]:
     for item in embedded:
         data = _inflate(pdf, item, min(FILE_LIMIT, TOTAL_LIMIT - total))
         if _checksum(item.stream) not in (None, hashlib.md5(data, usedforsecurity=False).digest()):
-            raise BadArchive(pdf, [f"embedded file {item.name!r} is damaged: its checksum does not match"])
+            raise bad_archive(pdf, [f"embedded file {item.name!r} is damaged: its checksum does not match"])
         contents[item.name] = data
         total += len(data)
     return contents
@@ -191,10 +189,10 @@ def _inflate(pdf: Path, item: Embedded, limit: int) -> bytes:
         try:
             data = inflater.decompress(raw, limit + 1)
         except zlib.error as err:
-            raise BadArchive(pdf, [f"embedded file {item.name!r} is damaged ({err})"]) from err
+            raise bad_archive(pdf, [f"embedded file {item.name!r} is damaged ({err})"]) from err
     if len(data) > limit:
         size = f"{FILE_LIMIT // 1_000_000} MB each, {TOTAL_LIMIT // 1_000_000} MB in all"
-        raise BadArchive(pdf, [f"embedded file {item.name!r} unpacks to more than the limit ({size}); refused"])
+        raise bad_archive(pdf, [f"embedded file {item.name!r} unpacks to more than the limit ({size}); refused"])
     return data
 
 
@@ -204,9 +202,9 @@ def _record(pdf: Path, data: bytes | None) -> dict[str, Any] | None:
     try:
         record = json.loads(data)
     except ValueError as err:
-        raise BadArchive(pdf, [f"{BUILD_RECORD} is not JSON ({err})"]) from err
+        raise bad_archive(pdf, [f"{BUILD_RECORD} is not JSON ({err})"]) from err
     if not isinstance(record, dict):
-        raise BadArchive(pdf, [f"{BUILD_RECORD} is not a JSON object"])
+        raise bad_archive(pdf, [f"{BUILD_RECORD} is not a JSON object"])
     return record
 
 

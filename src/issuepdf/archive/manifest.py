@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..content.problems import IssuepdfError
+from ..content.errors import ManifestError
 from ..pipeline.record import sha256_file
 
 MANIFEST_NAME = "manifest.json"
@@ -24,10 +24,6 @@ COVER_NAME = "cover.png"
 """Page 1 of the screen edition, small, for the archive page."""
 MANIFEST_FORMAT = 2
 """2 added each article's printed number and text to the contents."""
-
-
-class ManifestError(IssuepdfError):
-    """A manifest cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from typing import Any
 import jinja2
 
 from .. import __version__
+from ..content.errors import IssuepdfError
 from ..content.paths import SOURCE_ROOT, project_root
-from ..content.problems import IssuepdfError
 from ..mail.draft import megabytes
 from ..pipeline.editions import PLANS
 from ..pipeline.output import write_atomic

@@ -32,27 +32,18 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..content.errors import ArchiveError, CatalogError, ManifestError, Unfilled
 from ..content.model import Issue
-from ..content.paths import project_root
-from ..content.problems import IssuepdfError
-from ..content.todo import Unfilled, unfilled
-from ..content.validate import Checked
-from ..mail.draft import contents, megabytes
-from ..pipeline.build import Timer, build, check_issue, prepare_document
+from ..content.todo import unfilled
+from ..mail.draft import megabytes
+from ..pipeline.build import BuildResult, Run, begin, build_checked, check_issue
 from ..pipeline.editions import PLANS, Edition
-from ..pipeline.output import write_atomic
+from ..pipeline.logs import counting_warnings
+from ..pipeline.output import build_lock, write_atomic
 from ..pipeline.raster import render_pages
 from ..pipeline.record import sha256_file, versions
-from .catalog import Catalog, CatalogError, Revision, article_text, open_catalog
-from .manifest import (
-    COVER_NAME,
-    MANIFEST_NAME,
-    ArticleEntry,
-    FileRecord,
-    Manifest,
-    ManifestError,
-    record_files,
-)
+from .catalog import Catalog, Revision, article_text, open_catalog
+from .manifest import COVER_NAME, MANIFEST_NAME, ArticleEntry, FileRecord, Manifest, record_files
 from .page import write_page
 
 logger = logging.getLogger("issuepdf")
@@ -62,10 +53,6 @@ ARCHIVED_EDITIONS: tuple[Edition, ...] = ("archive", "screen", "email")
 COVER_DPI = 36
 """Page 1 at 36 dpi is 298 × 421 px: sharp at the page's 150 px on a high-density screen."""
 _REVISION_FOLDER = re.compile(r"(\d+)/r(\d+)")
-
-
-class ArchiveError(IssuepdfError):
-    """The issue may not be archived as asked; nothing was changed."""
 
 
 @dataclass
@@ -92,8 +79,8 @@ class Archived:
 def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived:
     """Build the issue's editions and store them as its next revision under `root`; on any refusal, change nothing."""
     issue_dir = issue_dir.resolve()
-    checked = check_issue(issue_dir, "archive", log_warnings=False)
-    issue = checked.issue
+    run = Run(check_issue(issue_dir, "archive"), begin(issue_dir))
+    issue = run.checked.issue
     placeholders = unfilled(issue_dir)
     if placeholders:
         raise Unfilled(placeholders)
@@ -109,7 +96,7 @@ def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived
         revision_number, warnings = placement(catalog, issue.number, issue.date, revise)
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{issue.number}-", dir=root))
         try:
-            manifest, entries = _make_revision(checked, staging, revision_number)
+            manifest, entries = _make_revision(run, staging, revision_number)
             if revise:
                 _refuse_identical(catalog, issue, manifest)
             revision = _store(catalog, root, staging, manifest, entries, issue)
@@ -168,16 +155,21 @@ def _missing(low: int, high: int) -> str:
     return f"{gap} not archived"
 
 
-def _make_revision(checked: Checked, folder: Path, revision: int) -> tuple[Manifest, list[ArticleEntry]]:
-    """Build every edition and the cover into `folder`, and write its manifest."""
-    issue_dir, issue = checked.issue_dir, checked.issue
+def _make_revision(run: Run, folder: Path, revision: int) -> tuple[Manifest, list[ArticleEntry]]:
+    """Build every edition and the cover into `folder`, and write its manifest.
+
+    One run: the issue checked once, the document prepared once, and one layout for the editions that
+    share it (screen and archive), under one build lock.
+    """
+    issue_dir, issue = run.checked.issue_dir, run.checked.issue
     editions = {}
-    for edition in ARCHIVED_EDITIONS:
-        plan = PLANS[edition]
-        result = build(issue_dir, output=folder / plan.file_name(issue.number), edition=edition)
-        editions[edition] = {"file": result.pdf.name, "pages": result.pages, "variant": plan.variant or "pdf-1.7"}
-    archive_pdf = folder / editions["archive"]["file"]
-    entries = _articles(checked, archive_pdf)
+    with build_lock(issue_dir), counting_warnings() as warnings:
+        for edition in ARCHIVED_EDITIONS:
+            plan = PLANS[edition]
+            result = build_checked(run, edition, folder / plan.file_name(issue.number), warnings=warnings)
+            editions[edition] = {"file": result.pdf.name, "pages": result.pages, "variant": plan.variant or "pdf-1.7"}
+            if edition == "archive":
+                entries = _articles(result)
     (cover,) = render_pages(folder / editions["screen"]["file"], [1], folder, COVER_DPI, prefix=".cover")
     cover.rename(folder / COVER_NAME)
     manifest = Manifest(
@@ -189,7 +181,7 @@ def _make_revision(checked: Checked, folder: Path, revision: int) -> tuple[Manif
         archived=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         editions=editions,
         files=record_files(folder),
-        versions=versions(project_root(issue_dir) / "fonts"),
+        versions=versions(run.project / "fonts"),
         contents=entries,
     )
     write_atomic(folder / MANIFEST_NAME, manifest.to_bytes())
@@ -198,17 +190,15 @@ def _make_revision(checked: Checked, folder: Path, revision: int) -> tuple[Manif
     return manifest, entries
 
 
-def _articles(checked: Checked, pdf: Path) -> list[ArticleEntry]:
+def _articles(result: BuildResult) -> list[ArticleEntry]:
     """Each article with its text, the number the build printed (transform numbers them: an article may set its
-    own, an unnumbered section has none), and its first page from the PDF's level-2 bookmarks."""
-    document = prepare_document(checked, project_root(checked.issue_dir), Timer())  # charts are cached by now
-    pages = [entry.page for entry in contents(pdf) if entry.level == 2]
-    views = [(section.section.title, view) for section in document.sections for view in section.articles]
-    if len(pages) != len(views):
-        raise ArchiveError(f"{pdf.name} has {len(pages)} article bookmarks for {len(views)} articles")
+    own, an unnumbered section has none), and the page it starts on in the layout."""
+    assert result.document is not None
+    pages = result.first_pages()
     return [
-        ArticleEntry(section, view.article.title, page, article_text(view.article), view.number)
-        for (section, view), page in zip(views, pages, strict=True)
+        ArticleEntry(section.section.title, view.article.title, pages[view.id], article_text(view.article), view.number)
+        for section in result.document.sections
+        for view in section.articles
     ]
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..content.errors import ManifestError
 from ..pipeline.record import sha256_file
 from .catalog import CATALOG_NAME, Catalog, Revision, open_catalog
-from .manifest import MANIFEST_NAME, FileRecord, Manifest, ManifestError
+from .manifest import MANIFEST_NAME, FileRecord, Manifest
 from .page import PAGE_FILES
 
 ROOT_FILES = frozenset({CATALOG_NAME, f"{CATALOG_NAME}-journal", *PAGE_FILES})

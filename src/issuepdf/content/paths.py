@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .problems import IssuepdfError
+from .errors import IssuepdfError
 
 SOURCE_ROOT = Path(__file__).resolve().parents[3]
 """The repository this package was installed from (editable installs)."""

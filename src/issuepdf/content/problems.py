@@ -79,15 +79,3 @@ class Problems:
 def _sort_key(problem: Problem) -> tuple[str, int, int]:
     pos = problem.pos
     return (str(pos.file), pos.line, pos.col) if pos else ("", 0, 0)
-
-
-class IssuepdfError(Exception):
-    """Base of every error the CLI reports as a message rather than a traceback."""
-
-
-class InvalidIssue(IssuepdfError):
-    """The issue's sources have problems; nothing was written."""
-
-    def __init__(self, problems: Problems) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) found")

@@ -15,9 +15,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from .errors import SettingsError
 from .loader import Loaded, load_yaml
 from .paths import project_root
-from .problems import IssuepdfError, Problems
+from .problems import Problems
 from .report import validate_model
 
 SETTINGS_FILE = "issuepdf.yaml"
@@ -30,14 +31,6 @@ DATE_FORMAT = re.compile(r"(?:[^%{}]|%-?[Yymdj]|%[aAbB%])*")
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 """Line breaks (all that Python's email package refuses in a header) and other control characters."""
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-
-
-class SettingsError(IssuepdfError):
-    """`issuepdf.yaml` cannot be read or has wrong keys; `messages` lists every problem."""
-
-    def __init__(self, path: Path, messages: list[str]) -> None:
-        self.messages = messages
-        super().__init__(f"{path}: {len(messages)} problem(s) in the settings")
 
 
 class SettingsModel(BaseModel):
@@ -225,7 +218,9 @@ def load_settings(issue_dir: Path) -> Settings:
     if loaded is not None and not problems:
         settings = validate_model(Settings, Loaded(loaded.data or {}, loaded.spots), {}, problems)
     if settings is None:
-        raise SettingsError(path, [str(problem) for problem in problems])
+        raise SettingsError(
+            f"{path}: {len(problems)} problem(s) in the settings", [str(problem) for problem in problems]
+        )
     return settings
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from .errors import InvalidIssue
 from .loader import inside, load_yaml
-from .problems import InvalidIssue, Position, Problems
+from .problems import Position, Problems
 from .report import validate_model
 
 

@@ -8,19 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .loader import KeyPath, load_issue
-from .problems import InvalidIssue, Problems
+from .problems import Problems
 
 PLACEHOLDER = "TODO"
 """What `issuepdf new` writes where the editor must write something."""
 _PLACEHOLDER = re.compile(rf"^\s*{PLACEHOLDER}\b")
-
-
-class Unfilled(InvalidIssue):
-    """The issue still has placeholders from `issuepdf new`."""
-
-    def __init__(self, problems: Problems) -> None:
-        super().__init__(problems)
-        self.args = (f"{len(problems)} placeholder(s) from `issuepdf new` still to fill in; nothing was archived",)
 
 
 def unfilled(issue_dir: Path) -> Problems:

@@ -25,8 +25,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from ..content.errors import IssuepdfError
 from ..content.paths import project_root
-from ..content.problems import IssuepdfError
 
 Measured = dict[str, float]
 LARGE_COPIES = 10

@@ -21,19 +21,16 @@ from typing import Any
 
 import yaml
 
+from ..content.errors import InvalidIssue, NewIssueError
 from ..content.model import Article, Issue, Section
 from ..content.paths import project_root
-from ..content.problems import InvalidIssue, IssuepdfError, Problems
+from ..content.problems import Problems
 from ..content.todo import PLACEHOLDER
 from ..content.validate import check
 
 ISSUE_INTERVAL = dt.timedelta(days=7)
 ARTICLE_KEYS = {"tag": "분류", "source": "출처", "outlet": "매체", "credit": "출처"}
 """Keys an article skeleton keeps when the old article had them, with the placeholder's hint."""
-
-
-class NewIssueError(IssuepdfError):
-    """The next issue cannot be started (no previous issue, or its folder exists)."""
 
 
 @dataclass(frozen=True)

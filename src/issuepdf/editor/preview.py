@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..content.problems import IssuepdfError
+from ..content.errors import IssuepdfError
 from ..pipeline.raster import render_pages
 
 SHEET_COLUMNS = 6

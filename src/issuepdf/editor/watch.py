@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..content.errors import InvalidIssue, IssuepdfError
 from ..content.paths import cache_dir, project_root
-from ..content.problems import InvalidIssue, IssuepdfError
 from ..pipeline.build import BuildResult, build
 from ..pipeline.editions import Edition
 from ..pipeline.incremental import Session

@@ -30,13 +30,15 @@ from urllib.parse import quote
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
 
+from ..content.errors import InvalidIssue, IssuepdfError, OverBudget
 from ..content.loader import load_yaml
 from ..content.model import Issue, Photo
-from ..content.problems import InvalidIssue, IssuepdfError, Problems
+from ..content.problems import Problems
 from ..content.settings import EmailSettings, email_settings, fill_template, one_line
-from ..pipeline.build import build, check_issue
+from ..pipeline.build import BuildResult, Run, begin, build_checked, check_issue
 from ..pipeline.editions import PLANS
-from ..pipeline.output import replace_together, write_atomic
+from ..pipeline.logs import counting_warnings
+from ..pipeline.output import build_lock, replace_together, write_atomic
 from ..pipeline.typeset import image_name
 
 logger = logging.getLogger("issuepdf")
@@ -75,18 +77,16 @@ class EmbeddedImage:
         return f"{megabytes(self.size):>8}  {self.source}: {self.width}×{self.height} px in the PDF{origin}, {where}"
 
 
-class OverBudget(IssuepdfError):
-    """The email PDF is larger than the budget; `messages` names the largest images."""
-
-    def __init__(self, size: int, budget: int, images: list[EmbeddedImage]) -> None:
-        self.size, self.budget, self.images = size, budget, images
-        self.messages = [f"largest images ({len(images)} shown):", *(f"  {image}" for image in images)]
-        if not images:
-            self.messages = ["the PDF has no raster images: its size comes from text, fonts and vector graphics"]
-        super().__init__(
-            f"the email PDF would be {megabytes(size)}, over the {megabytes(budget)} budget; nothing was written. "
-            "Use smaller photos, or lower email.dpi or raise email.budget_mb in issuepdf.yaml"
-        )
+def over_budget(size: int, budget: int, images: list[EmbeddedImage]) -> OverBudget:
+    """The error for an email PDF over its budget, naming the largest images."""
+    messages = [f"largest images ({len(images)} shown):", *(f"  {image}" for image in images)]
+    if not images:
+        messages = ["the PDF has no raster images: its size comes from text, fonts and vector graphics"]
+    message = (
+        f"the email PDF would be {megabytes(size)}, over the {megabytes(budget)} budget; nothing was written. "
+        "Use smaller photos, or lower email.dpi or raise email.budget_mb in issuepdf.yaml"
+    )
+    return OverBudget(message, messages, images)
 
 
 @dataclass
@@ -138,34 +138,38 @@ def template_values(issue: Issue) -> dict[str, Any]:
 def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
     """Build the email PDF and its .eml draft into out_dir (default ISSUE_DIR/out/).
 
-    Over the budget, or when either file cannot be written, leave any earlier PDF and draft untouched.
+    The issue is checked once. Over the budget, or when either file cannot be written, leave any earlier
+    PDF and draft untouched.
     """
     issue_dir = issue_dir.resolve()
-    issue = check_issue(issue_dir, "email", log_warnings=False).issue
-    settings = email_settings(issue_dir, issue.email)
-    out_dir = (out_dir or issue_dir / "out").resolve()
-    check_subject_values(issue_dir, issue, settings)
-    target = out_dir / PLANS["email"].file_name(issue.number)
-    eml = target.with_suffix(".eml")
-    budget = round(settings.budget_mb * 1e6)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = tempfile.TemporaryDirectory(prefix=".email-", dir=out_dir)
-    except OSError as err:
-        raise IssuepdfError(f"cannot write to {out_dir}: {err.strerror}") from err
-    with staging as folder:
-        start = time.perf_counter()
-        result = build(issue_dir, output=Path(folder) / target.name, edition="email")
-        seconds = time.perf_counter() - start
-        size = result.pdf.stat().st_size
-        if size > budget:
-            raise OverBudget(size, budget, largest_images(result.pdf, issue_dir, issue)[:LISTED_IMAGES])
-        entries = contents(result.pdf)
-        pdf = result.pdf.read_bytes()
-        message = make_message(issue, settings, entries, pdf, result.pages)
-        staged = Path(folder) / eml.name
-        write_atomic(staged, message.as_bytes(policy=policy.default))  # a file, so LF line ends like mail tools expect
-        replace_together([(result.pdf, target), (staged, eml)])  # same folder: renames, both or neither
+    project = begin(issue_dir)
+    with build_lock(issue_dir), counting_warnings() as warnings:
+        checked = check_issue(issue_dir, "email")
+        issue = checked.issue
+        settings = email_settings(issue_dir, issue.email)
+        out_dir = (out_dir or issue_dir / "out").resolve()
+        check_subject_values(issue_dir, issue, settings)
+        target = out_dir / PLANS["email"].file_name(issue.number)
+        eml = target.with_suffix(".eml")
+        budget = round(settings.budget_mb * 1e6)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            staging = tempfile.TemporaryDirectory(prefix=".email-", dir=out_dir)
+        except OSError as err:
+            raise IssuepdfError(f"cannot write to {out_dir}: {err.strerror}") from err
+        with staging as folder:
+            start = time.perf_counter()
+            result = build_checked(Run(checked, project), "email", Path(folder) / target.name, warnings=warnings)
+            seconds = time.perf_counter() - start
+            size = result.pdf.stat().st_size
+            if size > budget:
+                raise over_budget(size, budget, largest_images(result.pdf, issue_dir, issue)[:LISTED_IMAGES])
+            entries = contents(result)
+            pdf = result.pdf.read_bytes()
+            message = make_message(issue, settings, entries, pdf, result.pages)
+            staged = Path(folder) / eml.name
+            write_atomic(staged, message.as_bytes(policy=policy.default))  # a file: LF line ends, as mail tools expect
+            replace_together([(result.pdf, target), (staged, eml)])  # same folder: renames, both or neither
     logger.info("email    %s, %d pages, message %s", megabytes(size), result.pages, megabytes(eml.stat().st_size))
     return Draft(issue, settings, target, eml, message, result.pages, entries, seconds)
 
@@ -193,21 +197,20 @@ def check_subject_values(issue_dir: Path, issue: Issue, settings: EmailSettings)
 # --- reading the PDF --------------------------------------------------------------------------
 
 
-def contents(pdf: Path) -> list[Entry]:
-    """Sections and articles with their first pages, from the PDF's bookmarks."""
-    reader = PdfReader(pdf)
+def contents(result: BuildResult) -> list[Entry]:
+    """Sections and articles with the page each starts on, as the layout placed them (the PDF's bookmarks
+    say the same: they are made from these titles)."""
+    assert result.document is not None
+    pages = result.first_pages()
     entries: list[Entry] = []
-
-    def walk(items: list[Any], level: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            else:
-                title = " ".join(str(item.title).replace("\u2060", "").split())
-                entries.append(Entry(level, title, reader.get_destination_page_number(item) + 1))
-
-    walk(reader.outline, 1)
+    for section in result.document.sections:
+        entries.append(Entry(1, _spaced(section.section.title), pages[section.id]))
+        entries += [Entry(2, _spaced(article.label), pages[article.id]) for article in section.articles]
     return entries
+
+
+def _spaced(title: str) -> str:
+    return " ".join(title.replace("\u2060", "").split())
 
 
 def largest_images(pdf: Path, issue_dir: Path, issue: Issue) -> list[EmbeddedImage]:

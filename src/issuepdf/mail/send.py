@@ -40,8 +40,8 @@ from typing import Annotated, Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from ..content.errors import IssuepdfError, LogWriteError, SendError
 from ..content.paths import project_root
-from ..content.problems import IssuepdfError
 from ..content.settings import PASSWORD_ENV, Settings, SmtpSettings, load_settings
 from ..pipeline.record import sha256_file
 from .draft import Draft, compose, megabytes, message_bytes
@@ -54,14 +54,6 @@ HEADER_NAMES = {"email", "e-mail", "mail", "address", "email address", "이메�
 """Column titles that name the address column of a subscriber CSV."""
 CELL_ADDRESS = re.compile(r'(?:"[^"]*"|<[^>]*>|[^,;])+')
 """One address of a cell: text up to a `,` or `;` that is not inside quotes or `<…>`."""
-
-
-class SendError(IssuepdfError):
-    """Sending cannot start or cannot go on; `messages` says what was done before it stopped."""
-
-    def __init__(self, message: str, messages: list[str] | None = None) -> None:
-        self.messages = messages or []
-        super().__init__(message)
 
 
 # --- subscribers ------------------------------------------------------------------------------
@@ -296,10 +288,6 @@ class History:
             if sha != pdf_sha256:
                 found.setdefault(sha, []).append(address)
         return found
-
-
-class LogWriteError(SendError):
-    """The send log cannot be written (disk full, read-only folder): the run must stop."""
 
 
 class SendLog:

@@ -6,6 +6,7 @@ makes sure nothing is written unless every stage succeeded.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import threading
@@ -16,16 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..content.errors import InvalidIssue, StrictFailure
 from ..content.fonts import fonts_fingerprint, use_project_fonts
 from ..content.paths import cache_dir, project_root
-from ..content.problems import InvalidIssue, IssuepdfError, Problems
+from ..content.problems import Problems
 from ..content.theme import load_theme
 from ..content.validate import Checked, check
 from .charts import render_missing
 from .editions import PLANS, Edition, pdf_options, render_options
 from .fidelity import verify
 from .incremental import Session
-from .logs import LOCATED, counting_warnings, quiet_chatty_libraries
+from .logs import LOCATED, WarningCounter, counting_warnings, quiet_chatty_libraries
 from .output import build_lock, write_atomic
 from .placeholders import write_placeholders
 from .render import layout_dirs, render_html
@@ -38,14 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("issuepdf")
 
 
-class StrictFailure(IssuepdfError):
-    """`--strict` was given and the build logged warnings."""
-
-    def __init__(self, messages: list[str]) -> None:
-        self.messages = messages
-        super().__init__(f"--strict: {len(messages)} warning(s); nothing was written")
-
-
 @dataclass
 class BuildResult:
     """What a build made and how long each step took."""
@@ -55,6 +49,18 @@ class BuildResult:
     charts_rendered: int
     warnings: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    document: Document | None = None
+    """What was typeset: sections and articles with their numbers and labels."""
+    laid_out: weasyprint.Document | None = None
+    """The pages as laid out, for what they know (where each article starts) without reading the PDF back."""
+
+    def first_pages(self) -> dict[str, int]:
+        """The page (from 1) where each section and article id first appears in the layout."""
+        pages: dict[str, int] = {}
+        for number, page in enumerate(self.laid_out.pages if self.laid_out else [], start=1):
+            for anchor in page.anchors:
+                pages.setdefault(anchor, number)
+        return pages
 
 
 @dataclass
@@ -107,6 +113,26 @@ def verify_layout(laid_out: weasyprint.Document, document: Document) -> None:
         raise InvalidIssue(problems)
 
 
+@dataclass
+class Run:
+    """What one command shares across the editions it builds: the checked issue, its project, the document
+    prepared once (charts rendered), and every layout made so far. Editions whose HTML and render options
+    are the same (screen and archive) share one layout: WeasyPrint's `render()` is apart from `write_pdf()`.
+    """
+
+    checked: Checked
+    project: Path
+    timer: Timer = field(default_factory=Timer)
+    document: Document | None = None
+    layouts: dict[str, weasyprint.Document] = field(default_factory=dict)
+    """Layouts by a digest of their HTML and render options."""
+
+    def prepared(self) -> Document:
+        if self.document is None:
+            self.document = prepare_document(self.checked, self.project, self.timer)
+        return self.document
+
+
 def build(
     issue_dir: Path,
     output: Path | None = None,
@@ -116,42 +142,73 @@ def build(
     tagged: bool = False,
     session: Session | None = None,
 ) -> BuildResult:
-    """Build an issue's PDF edition; on any problem raise, leaving earlier outputs untouched.
+    """Check an issue and build one PDF edition; on any problem raise, leaving earlier outputs untouched.
 
     With a `session` (watch mode, bench), articles unchanged since its last build are not laid out again.
     """
-    plan = PLANS[edition]
     issue_dir = issue_dir.resolve()
-    project = project_root(issue_dir)
-    use_project_fonts(project / "fonts")
-    quiet_chatty_libraries()
-    preload = threading.Thread(target=importlib.import_module, args=("weasyprint",), daemon=True)
-    preload.start()  # WeasyPrint's import (~0.35 s) overlaps validation and HTML rendering
+    project = begin(issue_dir)
     timer = Timer()
     with build_lock(issue_dir), counting_warnings() as warnings:
         with timer.step("check"):
             checked = check_issue(issue_dir, edition)
-        document = prepare_document(checked, project, timer)
-        with timer.step("html"):
-            html = render_html(document, issue_dir, project, plan)
-        preload.join()
-        with deadline():
+        run = Run(checked, project, timer)
+        return build_checked(run, edition, output, html_output, tagged, session, strict=strict, warnings=warnings)
+
+
+def begin(issue_dir: Path) -> Path:
+    """What every run does first: find the project, use only its fonts, quiet chatty libraries, and start
+    importing WeasyPrint (~0.35 s) so that it overlaps validation and HTML rendering. Returns the project."""
+    project = project_root(issue_dir)
+    use_project_fonts(project / "fonts")
+    quiet_chatty_libraries()
+    threading.Thread(target=importlib.import_module, args=("weasyprint",), daemon=True).start()
+    return project
+
+
+def build_checked(
+    run: Run,
+    edition: Edition = "screen",
+    output: Path | None = None,
+    html_output: Path | None = None,
+    tagged: bool = False,
+    session: Session | None = None,
+    *,
+    strict: bool = False,
+    warnings: WarningCounter | None = None,
+) -> BuildResult:
+    """Build one PDF edition of an issue already checked, reusing what the run has prepared and laid out."""
+    plan, checked, timer = PLANS[edition], run.checked, run.timer
+    issue_dir, project = checked.issue_dir, run.project
+    document = run.prepared()
+    with timer.step("html"):
+        html = render_html(document, issue_dir, project, plan)
+    options = render_options(plan, checked)
+    key = hashlib.sha256(f"{html}\0{sorted(options.items())!r}".encode()).hexdigest()
+    import weasyprint  # noqa: F401  (begin() started this import; wait for it here)
+
+    with deadline():
+        laid_out = run.layouts.get(key) if session is None else None
+        if laid_out is None:
             with timer.step("layout"):
                 roots = [issue_dir, project / "layouts", project / "fonts"]
-                options = render_options(plan, checked)
                 if session is None:
                     laid_out = typeset(html, issue_dir, roots, **options)
                 else:
                     laid_out = session.typeset(html, document, issue_dir, project, plan, roots, options)
             with timer.step("verify"):
                 verify_layout(laid_out, document)
-            with timer.step("pdf"):
-                pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
-        if strict and warnings.records:
-            raise StrictFailure(warnings.messages)
-        target = output or default_output(issue_dir, checked.issue.number, edition)
-        with timer.step("write"):
-            write_atomic(target, pdf)
-            if html_output is not None:
-                write_atomic(html_output, html.encode("utf-8"))
-    return BuildResult(target, len(laid_out.pages), document.rendered, warnings.messages, timer.timings)
+            run.layouts[key] = laid_out
+        with timer.step("pdf"):
+            pdf = pdf_bytes(laid_out, pdf_options(plan, checked, tagged))
+    messages = warnings.messages if warnings is not None else []
+    if strict and messages:
+        raise StrictFailure(messages)
+    target = output or default_output(issue_dir, checked.issue.number, edition)
+    with timer.step("write"):
+        write_atomic(target, pdf)
+        if html_output is not None:
+            write_atomic(html_output, html.encode("utf-8"))
+    return BuildResult(
+        target, len(laid_out.pages), document.rendered, messages, dict(timer.timings), document, laid_out
+    )

@@ -24,8 +24,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from ..content.errors import ChartError
 from ..content.model import ChartSpec
-from ..content.problems import IssuepdfError
 from ..content.theme import Theme
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ MAX_ARRAY_TICKS = 12
 """Whole-number x values of a scatter are ticked one by one up to this many (years); beyond, Plotly picks."""
 MIN_LABEL_SHARE = 0.8
 """Value labels may shrink to this share of the font size to fit their bar; smaller ones are hidden."""
-
-
-class ChartError(IssuepdfError):
-    """A chart could not be rendered (no browser, a crash, a timeout)."""
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ class EditionPlan:
     variant: str | None
     image_options: tuple[tuple[str, Any], ...] = ()
     """WeasyPrint image options (dpi, jpeg_quality, optimize_images) for smaller files."""
+    layout: str = "screen"
+    """The page design the edition prints (the body's class `edition-<layout>`): editions of one design have
+    the same HTML, so a run lays them out once when their image options agree too (screen and archive)."""
 
     def file_name(self, number: int) -> str:
         return f"issue-{number}.pdf" if self.name == "screen" else f"issue-{number}-{self.name}.pdf"
@@ -60,7 +63,7 @@ class EditionPlan:
 
 PLANS: dict[Edition, EditionPlan] = {
     "screen": EditionPlan("screen", None, None),
-    "print": EditionPlan("print", "edition-print.css", "pdf/x-4"),
+    "print": EditionPlan("print", "edition-print.css", "pdf/x-4", layout="print"),
     "archive": EditionPlan("archive", None, "pdf/a-3b"),
     "email": EditionPlan(
         "email",

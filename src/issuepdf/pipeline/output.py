@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..content.problems import IssuepdfError
+from ..content.errors import BuildLocked, IssuepdfError
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -70,10 +70,6 @@ def replace_together(moves: list[tuple[Path, Path]]) -> None:
     for _, kept in done:
         if kept:
             kept.unlink(missing_ok=True)
-
-
-class BuildLocked(IssuepdfError):
-    """Another build of the same issue is running."""
 
 
 @contextmanager

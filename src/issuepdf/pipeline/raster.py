@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..content.problems import IssuepdfError
+from ..content.errors import IssuepdfError
 
 
 def _pdftoppm() -> str:

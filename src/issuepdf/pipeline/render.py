@@ -22,8 +22,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from platformdirs import user_cache_dir
 
 from .. import __version__
+from ..content.errors import TemplateFailure
 from ..content.markup import LineBreaking, inline, plain
-from ..content.problems import IssuepdfError, Position
+from ..content.problems import Position
 from .editions import PLANS, EditionPlan
 from .transform import ArticleView, Document, SectionView
 
@@ -149,26 +150,24 @@ def render_html(
             front=front,
             page_numbers=page_numbers,
             stylesheets=stylesheets(dirs, edition.stylesheet),
-            edition=edition.name,
+            edition=edition.layout,
             created=document.created.isoformat(),
             version=__version__,
         )
     except jinja2.TemplateError as err:
-        raise TemplateFailure(err) from None
+        raise TemplateFailure(_template_message(err)) from None
 
 
-class TemplateFailure(IssuepdfError):
-    """A layout template could not be rendered: named with its file and line, never a traceback."""
-
-    def __init__(self, err: jinja2.TemplateError) -> None:
-        where = _template_position(err)
-        if isinstance(err, SecurityError):
-            reason = f"not allowed in a layout template ({err}); templates may only show the issue's data"
-        elif isinstance(err, jinja2.TemplateNotFound):
-            reason = f"template not found: {err.message}"
-        else:
-            reason = f"template error: {err.message or type(err).__name__}"
-        super().__init__(f"{where}: {reason}" if where else reason)
+def _template_message(err: jinja2.TemplateError) -> str:
+    """What went wrong in a template, at its file and line."""
+    where = _template_position(err)
+    if isinstance(err, SecurityError):
+        reason = f"not allowed in a layout template ({err}); templates may only show the issue's data"
+    elif isinstance(err, jinja2.TemplateNotFound):
+        reason = f"template not found: {err.message}"
+    else:
+        reason = f"template error: {err.message or type(err).__name__}"
+    return f"{where}: {reason}" if where else reason
 
 
 def _template_position(err: jinja2.TemplateError) -> str:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from ..content.errors import LayoutTimeout
 from ..content.images import printable_bytes
-from ..content.problems import IssuepdfError
 
 if TYPE_CHECKING:
     import weasyprint
@@ -113,10 +113,6 @@ LAYOUT_TIMEOUT_S = float(os.environ.get("ISSUEPDF_LAYOUT_TIMEOUT", "300"))
 to exhaust the typesetter reaches it; `build` and `watch` then end with a message instead of hanging."""
 
 
-class LayoutTimeout(IssuepdfError):
-    """The layout ran past its deadline."""
-
-
 @contextmanager
 def deadline(seconds: float | None = None) -> Iterator[None]:
     """Interrupt the block after `seconds` with LayoutTimeout (WeasyPrint's layout is Python code, so
@@ -145,9 +141,22 @@ def deadline(seconds: float | None = None) -> Iterator[None]:
 
 
 def pdf_bytes(document: weasyprint.Document, options: dict[str, Any]) -> bytes:
-    """The PDF of a laid-out document: fonts subset and embedded, with the edition's options."""
+    """The PDF of a laid-out document: fonts subset and embedded, with the edition's options.
+
+    Written from a fresh view of the layout each time, so that one layout serves several editions: for
+    PDF/A, WeasyPrint 70 adds the sRGB profile to the document's colour profiles, which would otherwise
+    reach (as an output intent) every edition written after it from the same layout.
+    """
+    fresh = type(document)(
+        document.pages,
+        document.metadata,
+        document.url_fetcher,
+        document.font_config,
+        dict(document.color_profiles),
+        document.output_intent,
+    )
     with _document_id_from(options.get("pdf_identifier") or b"issuepdf"):
-        return document.write_pdf(**options)
+        return fresh.write_pdf(**options)
 
 
 @contextmanager
