@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.content.fonts import fonts_fingerprint
+from issuepdf.content.fonts import fonts_sha256
 from issuepdf.content.paths import cache_dir, project_root
 from issuepdf.content.theme import load_theme
 from issuepdf.pipeline.build import check_issue
@@ -28,7 +28,7 @@ def normalized_html(issue_dir: Path) -> str:
     checked = check_issue(issue_dir)
     project = project_root(issue_dir)
     theme = load_theme(layout_dirs(issue_dir, project))
-    document = prepare(checked, theme, fonts_fingerprint(project / "fonts"), cache_dir(issue_dir))
+    document = prepare(checked, theme, fonts_sha256(project / "fonts"), cache_dir(issue_dir))
     html = render_html(document, issue_dir, project)
     html = html.replace(project.resolve().as_uri(), "file://PROJECT")
     return re.sub(r"\.cache/charts/[0-9a-f]+\.svg", ".cache/charts/HASH.svg", html)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import click
 
 from . import __version__
 from .content.errors import IssuepdfError, StrictFailure
 from .content.problems import shown_path
+from .pipeline.editions import PLANS, Edition
 
 issue_dir_arg = click.argument(
     "issue_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="ISSUE_DIR"
@@ -81,7 +82,7 @@ def main(verbose: int) -> None:
 
 edition_option = click.option(
     "--edition",
-    type=click.Choice(["screen", "print", "archive", "email"]),
+    type=click.Choice(list(PLANS)),
     default="screen",
     show_default=True,
     help="screen; print (bleed, crop marks, PDF/X-4); archive (PDF/A-3b with sources); email (small images).",
@@ -98,7 +99,7 @@ def check_command(issue_dir: Path, edition: str, strict: bool) -> None:
     from .pipeline.logs import counting_warnings
 
     with counting_warnings() as warnings:
-        checked = check_issue(issue_dir, edition)  # type: ignore[arg-type]
+        checked = check_issue(issue_dir, cast(Edition, edition))
     if strict and warnings.records:
         raise StrictFailure(warnings.messages)
     click.echo(f"{shown_path(issue_dir)}: issue {checked.issue.number} is valid ({len(warnings.records)} warning(s))")
@@ -117,7 +118,7 @@ def build_command(
     """Build ISSUE_DIR into its PDF (default ISSUE_DIR/out/issue-N[-EDITION].pdf)."""
     from .pipeline.build import build
 
-    result = build(issue_dir, output, html_output, strict, edition, tagged)  # type: ignore[arg-type]
+    result = build(issue_dir, output, html_output, strict, cast(Edition, edition), tagged)
     total = sum(result.timings.values())
     click.echo(
         f"wrote {shown_path(result.pdf)} ({result.pages} pages, {total:.1f} s, {len(result.warnings)} warning(s))"
@@ -144,7 +145,7 @@ def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bo
                 f"wrote {shown_path(outcome.result.pdf)} ({outcome.result.pages} pages, {total:.1f} s). Waiting…"
             )
 
-    watch(issue_dir, output, edition, strict, on_outcome=report)  # type: ignore[arg-type]
+    watch(issue_dir, output, cast(Edition, edition), strict, on_outcome=report)
 
 
 @main.command("preview")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..content.errors import InvalidIssue, StrictFailure
-from ..content.fonts import fonts_fingerprint, use_project_fonts
+from ..content.fonts import fonts_sha256, use_project_fonts
 from ..content.paths import cache_dir, project_root
 from ..content.problems import Problems
 from ..content.theme import load_theme
@@ -99,7 +99,7 @@ def prepare_document(checked: Checked, project: Path, timer: Timer) -> Document:
     issue_dir = checked.issue_dir
     with timer.step("assets"):
         theme = load_theme(layout_dirs(issue_dir, project))
-        document = prepare(checked, theme, fonts_fingerprint(project / "fonts"), cache_dir(issue_dir))
+        document = prepare(checked, theme, fonts_sha256(project / "fonts"), cache_dir(issue_dir))
         document.rendered = render_missing(document.charts)
         write_placeholders(document.placeholders)
     return document

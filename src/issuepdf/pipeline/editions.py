@@ -20,13 +20,13 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..content.model import Photo
 from ..content.paths import project_root
-from ..content.settings import email_image_options
-from ..content.validate import Checked
 from .record import sha256_file, versions
+
+if TYPE_CHECKING:  # the registry is read by the CLI at start: the content model is imported where it is used
+    from ..content.validate import Checked
 
 Edition = Literal["screen", "print", "archive", "email"]
 EDITIONS: tuple[Edition, ...] = ("screen", "print", "archive", "email")
@@ -56,20 +56,28 @@ class EditionPlan:
     layout: str = "screen"
     """The page design the edition prints (the body's class `edition-<layout>`): editions of one design have
     the same HTML, so a run lays them out once when their image options agree too (screen and archive)."""
+    suffix: str = ""
+    """What the file name adds after `issue-N`: `-print`, or nothing for the screen edition."""
+    image_settings: bool = False
+    """Whether `issuepdf.yaml` or the issue's `email:` may change the image options (dpi, jpeg_quality)."""
+    embeds_sources: bool = False
+    """Whether every file the build reads is embedded, for `issuepdf extract` (the archive edition)."""
 
     def file_name(self, number: int) -> str:
-        return f"issue-{number}.pdf" if self.name == "screen" else f"issue-{number}-{self.name}.pdf"
+        return f"issue-{number}{self.suffix}.pdf"
 
 
 PLANS: dict[Edition, EditionPlan] = {
     "screen": EditionPlan("screen", None, None),
-    "print": EditionPlan("print", "edition-print.css", "pdf/x-4", layout="print"),
-    "archive": EditionPlan("archive", None, "pdf/a-3b"),
+    "print": EditionPlan("print", "edition-print.css", "pdf/x-4", layout="print", suffix="-print"),
+    "archive": EditionPlan("archive", None, "pdf/a-3b", suffix="-archive", embeds_sources=True),
     "email": EditionPlan(
         "email",
         None,
         None,
         (("dpi", EMAIL_DPI), ("jpeg_quality", EMAIL_JPEG_QUALITY), ("optimize_images", True)),
+        suffix="-email",
+        image_settings=True,
     ),
 }
 
@@ -85,8 +93,9 @@ def build_time(checked: Checked) -> dt.datetime:
 def render_options(plan: EditionPlan, checked: Checked) -> dict[str, Any]:
     """WeasyPrint's render options for an edition: WeasyPrint 70 reads the image options at layout."""
     options: dict[str, Any] = dict(plan.image_options)
-    if plan.name == "email":
-        # issuepdf.yaml or the issue may set dpi and quality
+    if plan.image_settings:
+        from ..content.settings import email_image_options
+
         options.update(email_image_options(checked.issue_dir, checked.issue.email))
     return options
 
@@ -98,7 +107,7 @@ def pdf_options(plan: EditionPlan, checked: Checked, tagged: bool) -> dict[str, 
         options["pdf_variant"] = plan.variant
     if tagged:
         options["pdf_tags"] = True
-    if plan.name == "archive":
+    if plan.embeds_sources:
         options["attachments"] = archive_attachments(checked)
     return options
 
@@ -119,6 +128,8 @@ def build_inputs(checked: Checked) -> list[Path]:
     What comes with issuepdf (the project's layouts/ and fonts/) is not among them: the build record
     names it by hash instead.
     """
+    from ..content.model import Photo
+
     photos = [
         checked.issue_dir / block.photo
         for section in checked.issue.sections

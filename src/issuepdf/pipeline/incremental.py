@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from ..content.fonts import fonts_fingerprint
+from ..content.fonts import fonts_sha256
 from .editions import EditionPlan
 from .render import Part, render_html, single_articles
 from .transform import Document
@@ -75,7 +75,7 @@ class Session:
         context = _digest(
             html.split("<body", 1)[0],
             _stylesheet_texts(html),
-            fonts_fingerprint(project / "fonts"),
+            fonts_sha256(project / "fonts"),
             repr(sorted(options.items())),
         )
         job = _Job(

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .. import __version__
-from ..content.fonts import font_files
+from ..content.fonts import fonts_sha256
 
 LIBRARIES = ("weasyprint", "plotly", "kaleido", "pydantic")
 """The libraries whose version changes the pages."""
@@ -18,14 +18,6 @@ def sha256_file(path: Path) -> str:
     """The hex sha256 of a file's bytes, read in chunks (editions and photos can be large)."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def fonts_sha256(fonts_dir: Path) -> str:
-    """A hash of the font files' names and bytes, and of fonts.conf: the same fonts give the same hash."""
-    digest = hashlib.sha256()
-    for path in [*font_files(fonts_dir), fonts_dir / "fonts.conf"]:
-        digest.update(path.name.encode() + b"\0" + bytes.fromhex(sha256_file(path)))
-    return digest.hexdigest()
 
 
 def versions(fonts_dir: Path) -> dict[str, str]:

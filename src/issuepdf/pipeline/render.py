@@ -26,10 +26,9 @@ from ..content.errors import TemplateFailure
 from ..content.markup import LineBreaking, inline, plain
 from ..content.problems import Position
 from .editions import PLANS, EditionPlan
-from .transform import ArticleView, Document, SectionView
+from .transform import CIRCLED, ArticleView, Document, SectionView
 
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
 def layout_dirs(issue_dir: Path, project: Path) -> list[Path]:

@@ -39,6 +39,7 @@ from .editions import build_time
 from .placeholders import placeholder_path
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+"""The circled numbers of level-2 headings and of `circled` numbered lists."""
 NUMERIC = re.compile(r"^[-+−]?[\d,.]+\s*[%억만]?")
 NUMBERED_BY_DEFAULT = {"news": True, "feature": True, "newsletter": True, "center": False}
 
