@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from issuepdf.content.fonts import fonts_sha256
-from issuepdf.content.paths import cache_dir, project_root
+from issuepdf.content.paths import Project
 from issuepdf.content.theme import load_theme
 from issuepdf.pipeline.build import check_issue
-from issuepdf.pipeline.render import layout_dirs, render_html
+from issuepdf.pipeline.render import render_html
 from issuepdf.pipeline.transform import prepare
 
 from .conftest import FIXTURES
@@ -26,11 +26,11 @@ GOLDEN = Path(__file__).parent / "golden"
 def normalized_html(issue_dir: Path) -> str:
     """The HTML a build would typeset, with machine-specific paths and cache hashes replaced."""
     checked = check_issue(issue_dir)
-    project = project_root(issue_dir)
-    theme = load_theme(layout_dirs(issue_dir, project))
-    document = prepare(checked, theme, fonts_sha256(project / "fonts"), cache_dir(issue_dir))
-    html = render_html(document, issue_dir, project)
-    html = html.replace(project.resolve().as_uri(), "file://PROJECT")
+    project = Project.of(issue_dir)
+    theme = load_theme(list(project.layout_dirs))
+    document = prepare(checked, theme, fonts_sha256(project.fonts), project.cache)
+    html = render_html(document, project)
+    html = html.replace(project.root.as_uri(), "file://PROJECT")
     return re.sub(r"\.cache/charts/[0-9a-f]+\.svg", ".cache/charts/HASH.svg", html)
 
 

@@ -36,7 +36,7 @@ from ..content.errors import ArchiveError, CatalogError, ManifestError, Unfilled
 from ..content.model import Issue
 from ..content.todo import unfilled
 from ..mail.draft import megabytes
-from ..pipeline.build import BuildResult, Run, begin, build_checked, check_issue
+from ..pipeline.build import BuildResult, Run, begin, build_checked, check_project
 from ..pipeline.editions import PLANS, Edition
 from ..pipeline.logs import counting_warnings
 from ..pipeline.output import build_lock, write_atomic
@@ -79,7 +79,8 @@ class Archived:
 def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived:
     """Build the issue's editions and store them as its next revision under `root`; on any refusal, change nothing."""
     issue_dir = issue_dir.resolve()
-    run = Run(check_issue(issue_dir, "archive"), begin(issue_dir))
+    project = begin(issue_dir)
+    run = Run(check_project(project, "archive"), project)
     issue = run.checked.issue
     placeholders = unfilled(issue_dir)
     if placeholders:
@@ -181,7 +182,7 @@ def _make_revision(run: Run, folder: Path, revision: int) -> tuple[Manifest, lis
         archived=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         editions=editions,
         files=record_files(folder),
-        versions=versions(run.project / "fonts"),
+        versions=versions(run.project.fonts),
         contents=entries,
     )
     write_atomic(folder / MANIFEST_NAME, manifest.to_bytes())

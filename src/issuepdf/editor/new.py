@@ -23,7 +23,7 @@ import yaml
 
 from ..content.errors import InvalidIssue, NewIssueError
 from ..content.model import Article, Issue, Section
-from ..content.paths import project_root
+from ..content.paths import Project
 from ..content.problems import Problems
 from ..content.todo import PLACEHOLDER
 from ..content.validate import check
@@ -74,7 +74,7 @@ def new_issue(source: Path | None = None, issues_dir: Path = Path("issues")) -> 
     """Write the skeleton of the issue after `source` (default: the latest in `issues_dir`) beside it."""
     source = (source or latest_issue(issues_dir)).resolve()
     problems = Problems()
-    checked = check(source, project_root(source) / "fonts", problems)
+    checked = check(source, Project.of(source).fonts, problems)
     if checked is None:
         raise InvalidIssue(problems)
     old = checked.issue

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..content.errors import InvalidIssue, IssuepdfError
-from ..content.paths import cache_dir, project_root
+from ..content.paths import Project
 from ..pipeline.build import BuildResult, build
 from ..pipeline.editions import Edition
 from ..pipeline.incremental import Session
@@ -60,9 +60,9 @@ def watch(
     """Build now, then again after every change to the issue, layouts/ or fonts/, until `stop` is set."""
     import watchfiles
 
-    issue_dir = issue_dir.resolve()
-    project = project_root(issue_dir)
-    outputs = [issue_dir / "out", cache_dir(issue_dir), *([output.resolve().parent] if output else [])]
+    project = Project.of(issue_dir)
+    issue_dir = project.issue_dir
+    outputs = [issue_dir / "out", project.cache, *([output.resolve().parent] if output else [])]
 
     def relevant(_change: watchfiles.Change, path: str) -> bool:
         changed = Path(path)
@@ -71,7 +71,7 @@ def watch(
         return not any(changed.is_relative_to(folder) for folder in outputs)
 
     session = Session()
-    folders = [issue_dir, project / "layouts", project / "fonts"]
+    folders = project.readable
     while _present(issue_dir, on_outcome, stop or threading.Event()):
         on_outcome(rebuild(issue_dir, session, output, edition, strict))
         for _changes in watchfiles.watch(

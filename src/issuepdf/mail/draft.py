@@ -35,7 +35,7 @@ from ..content.loader import load_yaml
 from ..content.model import Issue, Photo
 from ..content.problems import Problems
 from ..content.settings import EmailSettings, email_settings, fill_template, one_line
-from ..pipeline.build import BuildResult, Run, begin, build_checked, check_issue
+from ..pipeline.build import BuildResult, Run, begin, build_checked, check_project
 from ..pipeline.editions import PLANS
 from ..pipeline.logs import counting_warnings
 from ..pipeline.output import build_lock, replace_together, write_atomic
@@ -144,7 +144,7 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
     issue_dir = issue_dir.resolve()
     project = begin(issue_dir)
     with build_lock(issue_dir), counting_warnings() as warnings:
-        checked = check_issue(issue_dir, "email")
+        checked = check_project(project, "email")
         issue = checked.issue
         settings = email_settings(issue_dir, issue.email)
         out_dir = (out_dir or issue_dir / "out").resolve()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..content.errors import InvalidIssue, StrictFailure
 from ..content.fonts import fonts_sha256, use_project_fonts
-from ..content.paths import cache_dir, project_root
+from ..content.paths import Project
 from ..content.problems import Problems
 from ..content.theme import load_theme
 from ..content.validate import Checked, check
@@ -30,7 +30,7 @@ from .incremental import Session
 from .logs import LOCATED, WarningCounter, counting_warnings, quiet_chatty_libraries
 from .output import build_lock, write_atomic
 from .placeholders import write_placeholders
-from .render import layout_dirs, render_html
+from .render import render_html
 from .transform import Document, prepare
 from .typeset import deadline, pdf_bytes, typeset
 
@@ -82,11 +82,15 @@ def default_output(issue_dir: Path, number: int, edition: Edition = "screen") ->
 
 
 def check_issue(issue_dir: Path, edition: Edition = "screen", log_warnings: bool = True) -> Checked:
+    """Load and validate the issue in `issue_dir` (see `check_project`)."""
+    return check_project(Project.of(issue_dir), edition, log_warnings)
+
+
+def check_project(project: Project, edition: Edition = "screen", log_warnings: bool = True) -> Checked:
     """Load and validate; raises InvalidIssue listing every error. Warnings are logged unless a
     build that follows will log them itself."""
-    project = project_root(issue_dir)
     problems = Problems()
-    checked = check(issue_dir, project / "fonts", problems, edition)
+    checked = check(project.issue_dir, project.fonts, problems, edition)
     for warning in problems.warnings if log_warnings else []:
         logger.warning("%s", warning, extra=LOCATED)
     if checked is None:
@@ -94,12 +98,11 @@ def check_issue(issue_dir: Path, edition: Edition = "screen", log_warnings: bool
     return checked
 
 
-def prepare_document(checked: Checked, project: Path, timer: Timer) -> Document:
+def prepare_document(checked: Checked, project: Project, timer: Timer) -> Document:
     """Transform the issue and make sure every chart's SVG and photo placeholder exists."""
-    issue_dir = checked.issue_dir
     with timer.step("assets"):
-        theme = load_theme(layout_dirs(issue_dir, project))
-        document = prepare(checked, theme, fonts_sha256(project / "fonts"), cache_dir(issue_dir))
+        theme = load_theme(list(project.layout_dirs))
+        document = prepare(checked, theme, fonts_sha256(project.fonts), project.cache)
         document.rendered = render_missing(document.charts)
         write_placeholders(document.placeholders)
     return document
@@ -121,7 +124,7 @@ class Run:
     """
 
     checked: Checked
-    project: Path
+    project: Project
     timer: Timer = field(default_factory=Timer)
     document: Document | None = None
     layouts: dict[str, weasyprint.Document] = field(default_factory=dict)
@@ -151,16 +154,16 @@ def build(
     timer = Timer()
     with build_lock(issue_dir), counting_warnings() as warnings:
         with timer.step("check"):
-            checked = check_issue(issue_dir, edition)
+            checked = check_project(project, edition)
         run = Run(checked, project, timer)
         return build_checked(run, edition, output, html_output, tagged, session, strict=strict, warnings=warnings)
 
 
-def begin(issue_dir: Path) -> Path:
+def begin(issue_dir: Path) -> Project:
     """What every run does first: find the project, use only its fonts, quiet chatty libraries, and start
-    importing WeasyPrint (~0.35 s) so that it overlaps validation and HTML rendering. Returns the project."""
-    project = project_root(issue_dir)
-    use_project_fonts(project / "fonts")
+    importing WeasyPrint (~0.35 s) so that it overlaps validation and HTML rendering."""
+    project = Project.of(issue_dir)
+    use_project_fonts(project.fonts)
     quiet_chatty_libraries()
     threading.Thread(target=importlib.import_module, args=("weasyprint",), daemon=True).start()
     return project
@@ -178,11 +181,11 @@ def build_checked(
     warnings: WarningCounter | None = None,
 ) -> BuildResult:
     """Build one PDF edition of an issue already checked, reusing what the run has prepared and laid out."""
-    plan, checked, timer = PLANS[edition], run.checked, run.timer
-    issue_dir, project = checked.issue_dir, run.project
+    plan, checked, timer, project = PLANS[edition], run.checked, run.timer, run.project
+    issue_dir = project.issue_dir
     document = run.prepared()
     with timer.step("html"):
-        html = render_html(document, issue_dir, project, plan)
+        html = render_html(document, project, plan)
     options = render_options(plan, checked)
     key = hashlib.sha256(f"{html}\0{sorted(options.items())!r}".encode()).hexdigest()
     import weasyprint  # noqa: F401  (begin() started this import; wait for it here)
@@ -191,11 +194,10 @@ def build_checked(
         laid_out = run.layouts.get(key) if session is None else None
         if laid_out is None:
             with timer.step("layout"):
-                roots = [issue_dir, project / "layouts", project / "fonts"]
                 if session is None:
-                    laid_out = typeset(html, issue_dir, roots, **options)
+                    laid_out = typeset(html, issue_dir, project.readable, **options)
                 else:
-                    laid_out = session.typeset(html, document, issue_dir, project, plan, roots, options)
+                    laid_out = session.typeset(html, document, project, plan, options)
             with timer.step("verify"):
                 verify_layout(laid_out, document)
             run.layouts[key] = laid_out

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from ..content.fonts import fonts_sha256
+from ..content.paths import Project
 from .editions import EditionPlan
 from .render import Part, render_html, single_articles
 from .transform import Document
@@ -62,10 +63,8 @@ class Session:
         self,
         html: str,
         document: Document,
-        issue_dir: Path,
-        project: Path,
+        project: Project,
         plan: EditionPlan,
-        roots: list[Path],
         options: dict[str, Any],
     ) -> weasyprint.Document:
         """Lay out the issue (`html` is all of it), reusing every unchanged article's pages.
@@ -75,14 +74,13 @@ class Session:
         context = _digest(
             html.split("<body", 1)[0],
             _stylesheet_texts(html),
-            fonts_sha256(project / "fonts"),
+            fonts_sha256(project.fonts),
             repr(sorted(options.items())),
         )
         job = _Job(
             document,
             single_articles(document),
-            _Renderer(issue_dir, roots, {**self._shared_options(), **options}),
-            issue_dir,
+            _Renderer(project, {**self._shared_options(), **options}),
             project,
             plan,
         )
@@ -179,26 +177,24 @@ class _Job:
     document: Document
     parts: list[Part]
     renderer: _Renderer
-    issue_dir: Path
-    project: Path
+    project: Project
     plan: EditionPlan
 
     def html(self, part: Part) -> str:
         """One part alone, as its own HTML document."""
-        return render_html(self.document, self.issue_dir, self.project, self.plan, parts=[part], front=False)
+        return render_html(self.document, self.project, self.plan, parts=[part], front=False)
 
     def front_html(self, numbers: dict[str, int]) -> str:
         """The cover and contents alone, with the page each article starts on."""
-        return render_html(self.document, self.issue_dir, self.project, self.plan, parts=[], page_numbers=numbers)
+        return render_html(self.document, self.project, self.plan, parts=[], page_numbers=numbers)
 
 
 @dataclass
 class _Renderer:
     """Renders HTML (a whole issue or one part) the way every build does, with shared caches."""
 
-    issue_dir: Path
-    roots: list[Path]
+    project: Project
     options: dict[str, Any]
 
     def render(self, html: str, first_page: int | None = None) -> weasyprint.Document:
-        return typeset(html, self.issue_dir, self.roots, first_page, **self.options)
+        return typeset(html, self.project.issue_dir, self.project.readable, first_page, **self.options)

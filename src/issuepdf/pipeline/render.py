@@ -24,16 +24,12 @@ from platformdirs import user_cache_dir
 from .. import __version__
 from ..content.errors import TemplateFailure
 from ..content.markup import LineBreaking, inline, plain
+from ..content.paths import Project
 from ..content.problems import Position
 from .editions import PLANS, EditionPlan
 from .transform import CIRCLED, ArticleView, Document, SectionView
 
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
-
-
-def layout_dirs(issue_dir: Path, project: Path) -> list[Path]:
-    """The template fallback chain: the issue's overrides, then the project's layouts."""
-    return [d for d in (issue_dir / "layouts", project / "layouts") if d.is_dir()]
 
 
 def stylesheets(dirs: list[Path], edition_sheet: str | None = None) -> list[str]:
@@ -125,8 +121,7 @@ def single_articles(document: Document) -> list[Part]:
 
 def render_html(
     document: Document,
-    issue_dir: Path,
-    project: Path,
+    project: Project,
     edition: EditionPlan = PLANS["screen"],
     *,
     parts: list[Part] | None = None,
@@ -138,8 +133,8 @@ def render_html(
     By default the whole issue. Incremental builds ask for the front matter alone (with the page
     numbers of the contents given, since its targets are elsewhere) or for one part alone.
     """
-    dirs = layout_dirs(issue_dir, project)
-    env = environment(tuple(dirs), document.issue.line_breaking)
+    dirs = list(project.layout_dirs)
+    env = environment(project.layout_dirs, document.issue.line_breaking)
     try:
         return env.get_template("base.html").render(
             doc=document,
