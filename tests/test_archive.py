@@ -27,7 +27,7 @@ from issuepdf.archive.store import archive_issue
 from issuepdf.cli import main
 from issuepdf.pipeline.record import sha256_file
 
-from .archives import (
+from .support.archives import (
     CCTV,
     GAZELLE,
     NAMES,
@@ -40,7 +40,7 @@ from .archives import (
     text_only,
     write_issue,
 )
-from .pdfs import page_texts
+from .support.pdfs import page_texts
 
 FILES = ["cover.png", "issue-260-archive.pdf", "issue-260-email.pdf", "issue-260.pdf", "manifest.json"]
 

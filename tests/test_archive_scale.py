@@ -21,7 +21,7 @@ from issuepdf.archive.page import write_page
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.pipeline.build import check_issue
 
-from .archives import chromium
+from .support.archives import chromium
 
 ISSUES = 500
 ARTICLES = 10

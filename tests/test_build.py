@@ -12,8 +12,8 @@ from issuepdf.content.errors import InvalidIssue, StrictFailure
 from issuepdf.content.markup import WORD_JOINER
 from issuepdf.pipeline.build import build
 
-from .conftest import MINIMAL, MakeIssue
-from .pdfs import fonts, outline, page_texts, pdf_text
+from .support.issues import MINIMAL, MakeIssue
+from .support.pdfs import fonts, outline, page_texts, pdf_text
 
 A4 = (595.28, 841.89)
 LONG_PARAGRAPH = (

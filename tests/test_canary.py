@@ -20,9 +20,9 @@ from issuepdf.content.errors import IssuepdfError
 from issuepdf.mail.draft import compose
 from issuepdf.pipeline.build import build
 
-from .conftest import MINIMAL, MakeIssue
-from .pdfs import pdf_text
-from .projects import make_project
+from .support.issues import MINIMAL, MakeIssue
+from .support.pdfs import pdf_text
+from .support.projects import make_project
 
 CANARY = "CANARY-b7e1"
 pytestmark = pytest.mark.expect_warnings  # refused resources are warnings (fatal with --strict)
@@ -128,7 +128,7 @@ def test_email_and_archive_fetch_nothing(server: tuple[str, list[str]], tmp_path
     project = make_project(tmp_path / "project", "email:\n  sender: KIC 중국 <news@kic.example>\n")
 
     def make(files: dict[str, str | bytes] | None = None, name: str = "260") -> Path:
-        from .conftest import write_files
+        from .support.issues import write_files
 
         return write_files(project / "issues" / name, {"issue.yaml": MINIMAL, **(files or {})})
 

@@ -20,7 +20,7 @@ from issuepdf.content.problems import Problems
 from issuepdf.content.validate import check
 from issuepdf.pipeline.charts import ChartJob, render_missing
 
-from .conftest import MakeIssue
+from .support.issues import MakeIssue
 from .test_hostile import problems_of, with_body
 
 CHART_BLOCK = "          - chart: charts/logo.yaml\n"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import MakeIssue
+from .support.issues import MakeIssue
 from .test_hostile import with_body
 
 CHARTS = "".join(

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from issuepdf import __version__
 from issuepdf.cli import main
 
-from .conftest import MINIMAL, MakeIssue
+from .support.issues import MINIMAL, MakeIssue
 
 
 def test_version() -> None:

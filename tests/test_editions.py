@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from issuepdf.archive.extract import extract
 from issuepdf.pipeline.build import build
 
-from .pdfs import fonts
+from .support.pdfs import fonts
 
 BLEED = 3 / 25.4 * 72  # 3 mm in PDF points
 

@@ -12,7 +12,7 @@ import pytest
 from issuepdf.content.errors import InvalidIssue
 from issuepdf.pipeline.build import build
 
-from .conftest import HEAD, MakeIssue
+from .support.issues import HEAD, MakeIssue
 
 BODY = """\
     articles:
@@ -87,3 +87,12 @@ def test_an_image_wider_than_the_page_is_refused(make_issue: MakeIssue) -> None:
 def test_a_clean_issue_passes_and_the_check_is_timed(make_issue: MakeIssue) -> None:
     result = build(make_issue({"issue.yaml": HEAD + BODY}))
     assert "verify" in result.timings
+
+
+@pytest.mark.parametrize("template", ["", "<p>{{ b.block.flow|join(' ') }}</p>\n"])
+def test_a_template_that_leaves_a_block_or_its_mark_out(make_issue: MakeIssue, template: str) -> None:
+    issue = make_issue({"issue.yaml": HEAD + BODY, "layouts/blocks/flow.html": template})
+    assert problems_of(issue) == [
+        "issue.yaml:12:13: not in the page's HTML: the layout template leaves this block out,"
+        " or drops its {{ b.attributes }}"
+    ]

@@ -18,7 +18,7 @@ from issuepdf.pipeline.build import check_issue
 from issuepdf.pipeline.render import render_html
 from issuepdf.pipeline.transform import prepare
 
-from .conftest import FIXTURES
+from .support.issues import FIXTURES
 
 GOLDEN = Path(__file__).parent / "golden"
 

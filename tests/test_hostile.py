@@ -21,8 +21,8 @@ from issuepdf.pipeline.charts import ChartJob, render_missing
 from issuepdf.pipeline.output import build_lock
 from issuepdf.pipeline.typeset import typeset
 
-from .conftest import MINIMAL, MakeIssue
-from .pdfs import pdf_text
+from .support.issues import MINIMAL, MakeIssue
+from .support.pdfs import pdf_text
 
 SECRET = "TOP-SECRET-7d1e"
 

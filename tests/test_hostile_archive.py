@@ -34,8 +34,8 @@ from issuepdf.cli import main
 from issuepdf.content.errors import CatalogError
 from issuepdf.content.paths import SOURCE_ROOT
 
-from .archives import CCTV, GAZELLE, PRISON, SCIENTISTS, chromium, copy_archive, project, snapshot, write_issue
-from .pdfs import outline
+from .support.archives import CCTV, GAZELLE, PRISON, SCIENTISTS, chromium, copy_archive, project, snapshot, write_issue
+from .support.pdfs import outline
 
 NUMBERS = {"ico-cctv-p2e": 5}
 """The second newsletter article prints as 5. (after 1.); the center section (KIC 중국 소식) is unnumbered."""

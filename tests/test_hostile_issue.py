@@ -12,7 +12,7 @@ from issuepdf.content.errors import IssuepdfError
 from issuepdf.pipeline import typeset
 from issuepdf.pipeline.build import build, check_issue
 
-from .conftest import HEAD, MINIMAL, MakeIssue
+from .support.issues import HEAD, MINIMAL, MakeIssue
 
 CANARY = "CANARY-5f0c2e9a"
 

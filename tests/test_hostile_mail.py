@@ -24,8 +24,8 @@ from issuepdf.mail.draft import Draft, compose
 from issuepdf.mail.send import History, SendLog, execute, log_path, read_recipients
 from issuepdf.pipeline.logs import WarningCounter
 
-from .conftest import MINIMAL
-from .projects import make_project
+from .support.issues import MINIMAL
+from .support.projects import make_project
 from .test_send import SETTINGS, Inbox, people, plan, settings_for, smtp_server
 
 OTHER_EDITION = "0" * 64

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from issuepdf.pipeline.build import build
 from issuepdf.pipeline.incremental import Session
 
-from .conftest import FIXTURES
-from .pdfs import outline, page_texts
+from .support.issues import FIXTURES
+from .support.pdfs import outline, page_texts
 
 
 def outline_pages(pdf: Path) -> list[tuple[str, int]]:

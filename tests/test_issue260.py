@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.pipeline.build import BuildResult, build
 
-from .pdfs import page_texts
+from .support.pdfs import page_texts
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference" / "issue-260-text.txt"
 """The text of the printed issue 260 (from shared/reference), kept with the tests so the check always runs."""

@@ -12,7 +12,7 @@ import pytest
 from issuepdf.content.advice import COLUMN_MM
 from issuepdf.pipeline.build import build
 
-from .conftest import MakeIssue
+from .support.issues import MakeIssue
 
 PX_PER_MM = 96 / 25.4
 

@@ -12,7 +12,7 @@ from weasyprint.formatting_structure import boxes
 from issuepdf.content.linebreak import BREAK, WORD_JOINER
 from issuepdf.content.markup import inline
 
-from .pdfs import pdf_text
+from .support.pdfs import pdf_text
 from .test_linebreak import PROTECTED
 
 WORDS = " ".join([*PROTECTED, "Wi-Fi를", "반도체 산업의 연구개발비를 늘린다."])

@@ -20,9 +20,9 @@ from issuepdf.mail.draft import Draft, compose, content_disposition, largest_ima
 from issuepdf.pipeline.build import check_issue
 from issuepdf.pipeline.editions import PLANS, render_options
 
-from .conftest import MINIMAL
-from .pdfs import page_texts
-from .projects import camera_photo, make_project
+from .support.issues import MINIMAL
+from .support.pdfs import page_texts
+from .support.projects import camera_photo, make_project
 
 SETTINGS = """\
 email:

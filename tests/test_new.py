@@ -16,7 +16,7 @@ from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.editor.new import new_issue
 from issuepdf.pipeline.build import check_issue
 
-from .archives import GAZELLE, project, write_issue
+from .support.archives import GAZELLE, project, write_issue
 
 
 def test_new_from_the_latest_issue_keeps_structure_and_drops_text(

@@ -13,7 +13,7 @@ import pytest
 from issuepdf.content.errors import InvalidIssue
 from issuepdf.pipeline.build import check_issue
 
-from .conftest import HEAD, MakeIssue
+from .support.issues import HEAD, MakeIssue
 
 
 def problems_of(issue_dir: Path) -> list[str]:

@@ -24,7 +24,7 @@ from issuepdf.content.errors import IssuepdfError
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.mail.send import read_recipients
 
-from .conftest import MINIMAL
+from .support.issues import MINIMAL
 
 pytestmark = pytest.mark.expect_warnings  # hostile input may well deserve a warning; these tests are about tracebacks
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from issuepdf.pipeline.build import build
 
-from .conftest import MINIMAL, write_files
+from .support.issues import MINIMAL, write_files
 
 PHOTO_ISSUE = MINIMAL + (
     "          - photo: images/forum.png\n"

@@ -20,8 +20,8 @@ from issuepdf.mail.draft import compose
 from issuepdf.pipeline import build as pipeline_build
 from issuepdf.pipeline.build import build
 
-from .archives import project, write_issue
-from .pdfs import outline
+from .support.archives import project, write_issue
+from .support.pdfs import outline
 
 
 @pytest.fixture

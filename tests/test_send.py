@@ -46,8 +46,8 @@ from issuepdf.mail.send import (
     read_recipients,
 )
 
-from .conftest import MINIMAL
-from .projects import make_project
+from .support.issues import MINIMAL
+from .support.projects import make_project
 
 SENDER = "news@kic.example"
 SETTINGS = f"email:\n  sender: KIC 중국 <{SENDER}>\n"

@@ -11,7 +11,7 @@ from issuepdf.content.errors import InvalidIssue
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.pipeline.build import check_issue
 
-from .conftest import HEAD, MakeIssue
+from .support.issues import HEAD, MakeIssue
 
 
 def problems_of(issue_dir: Path) -> list[str]:

@@ -19,8 +19,8 @@ from issuepdf.editor.preview import contact_sheet, page_range
 from issuepdf.editor.watch import Outcome, watch
 from issuepdf.pipeline.raster import render_pages
 
-from .conftest import MINIMAL, MakeIssue
-from .pdfs import pdf_text
+from .support.issues import MINIMAL, MakeIssue
+from .support.pdfs import pdf_text
 
 WAIT_S = 30
 

@@ -66,6 +66,12 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
         if src in printed.overflows:
             page, what, by = printed.overflows[src]
             problems.add(where, "", f"runs {by:.1f} mm off page {page}: '{what}'; break the text, or make it smaller")
+    for src in sources.keys() - expected.keys():
+        problems.add(
+            sources[src].position,
+            "",
+            "not in the page's HTML: the layout template leaves this block out, or drops its {{ b.attributes }}",
+        )
 
 
 def _roots(document: weasyprint.Document) -> list[Any]:

@@ -15,7 +15,7 @@ from PIL import Image, ImageChops
 
 from issuepdf.content.paths import SOURCE_ROOT
 
-from .conftest import write_files
+from .issues import write_files
 
 
 def make_project(root: Path, settings: str = "", issues: dict[str, dict[str, str | bytes]] | None = None) -> Path:
