@@ -21,7 +21,9 @@ from issuepdf.cli import main
 from issuepdf.content.errors import SendError, SettingsError
 from issuepdf.content.settings import load_settings
 from issuepdf.mail.draft import Draft, compose
-from issuepdf.mail.send import History, SendLog, execute, log_path, read_recipients
+from issuepdf.mail.recipients import read_recipients
+from issuepdf.mail.send import execute
+from issuepdf.mail.sendlog import History, SendLog, log_path
 from issuepdf.pipeline.logs import WarningCounter
 
 from .support.issues import MINIMAL

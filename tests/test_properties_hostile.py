@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from issuepdf.cli import main
 from issuepdf.content.errors import IssuepdfError
 from issuepdf.content.paths import SOURCE_ROOT
-from issuepdf.mail.send import read_recipients
+from issuepdf.mail.recipients import read_recipients
 
 from .support.issues import MINIMAL
 

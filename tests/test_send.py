@@ -35,16 +35,10 @@ from issuepdf.cli import main
 from issuepdf.content.errors import IssuepdfError, SendError
 from issuepdf.content.settings import PASSWORD_ENV, Settings, SmtpSettings
 from issuepdf.mail.draft import Draft, compose
-from issuepdf.mail.send import (
-    History,
-    Recipients,
-    SendLog,
-    execute,
-    log_path,
-    make_plan,
-    password_source,
-    read_recipients,
-)
+from issuepdf.mail.recipients import Recipients, read_recipients
+from issuepdf.mail.send import execute, make_plan
+from issuepdf.mail.sendlog import History, SendLog, log_path
+from issuepdf.mail.smtp import password_source
 
 from .support.issues import MINIMAL
 from .support.projects import make_project

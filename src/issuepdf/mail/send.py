@@ -18,358 +18,29 @@ resumes with the addresses not yet reached. An address is never sent the issue t
 from __future__ import annotations
 
 import copy
-import csv
 import datetime as dt
-import io
-import json
 import logging
-import os
-import re
 import signal
 import smtplib
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-
-from ..content.errors import IssuepdfError, LogWriteError, SendError
+from ..content.errors import LogWriteError, SendError
 from ..content.paths import project_root
-from ..content.settings import PASSWORD_ENV, Settings, SmtpSettings, load_settings
+from ..content.settings import Settings, load_settings
 from ..pipeline.record import sha256_file
 from .draft import Draft, compose, megabytes, message_bytes
+from .recipients import Recipients, key, read_recipients
+from .sendlog import History, SendLog, log_path
+from .smtp import Outcome, close, connect, password_source, transmit
 
 logger = logging.getLogger("issuepdf")
-
-KEYRING_SERVICE = "issuepdf:{host}"
-"""The keyring entry of the SMTP password: service `issuepdf:HOST`, user name `smtp.user`."""
-HEADER_NAMES = {"email", "e-mail", "mail", "address", "email address", "이메일", "메일", "이메일 주소", "주소"}
-"""Column titles that name the address column of a subscriber CSV."""
-CELL_ADDRESS = re.compile(r'(?:"[^"]*"|<[^>]*>|[^,;])+')
-"""One address of a cell: text up to a `,` or `;` that is not inside quotes or `<…>`."""
-
-
-# --- subscribers ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """A line of the subscriber list that holds no usable address."""
-
-    line: int
-    text: str
-    reason: str
-
-
-@dataclass
-class Recipients:
-    """The subscriber list, read and checked before anything is sent."""
-
-    path: Path
-    addresses: list[str] = field(default_factory=list)
-    """Valid addresses in file order, each once (compared without case)."""
-    invalid: list[Invalid] = field(default_factory=list)
-    duplicates: int = 0
-    seen: set[str] = field(default_factory=set, init=False, repr=False)
-    """Keys of the addresses taken so far."""
-
-    def add(self, text: str, line: int) -> None:
-        """Take one address of line `line`: valid and new, a duplicate, or invalid with the reason."""
-        try:
-            address = normal_address(text)
-        except ValueError as err:
-            self.invalid.append(Invalid(line, text, str(err)))
-            return
-        if key(address) in self.seen:
-            self.duplicates += 1
-            return
-        self.seen.add(key(address))
-        self.addresses.append(address)
-
-
-def key(address: str) -> str:
-    """Addresses compare without case, so `Kim@x.org` and `kim@x.org` never both get the issue."""
-    return address.casefold()
-
-
-def cell_addresses(cell: str) -> list[str]:
-    """The addresses in one cell: `a@x.org, b@x.org` or `a@x.org; b@x.org` (as Outlook writes them) are two.
-
-    Commas and semicolons inside quotes or `<…>` do not split: `"Kim, Minsu" <kim@x.org>` is one.
-    """
-    return [piece.strip() for piece in CELL_ADDRESS.findall(cell) if piece.strip()]
-
-
-def normal_address(text: str) -> str:
-    """The plain address in `text` (`name <a@b>` or `a@b`) as SMTP takes it; raises ValueError.
-
-    The domain is checked and made ASCII per IDNA 2008 / UTS 46 (email-validator), as mail
-    servers resolve it: IDNA 2003 would send `straße.de` to `strasse.de` and `ς` as `σ`.
-    """
-    _, address = parseaddr(text.strip())
-    if not address:
-        raise ValueError("not an email address")
-    try:
-        return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
-    except EmailNotValidError as err:
-        raise ValueError(str(err)) from None
-
-
-def read_recipients(path: Path) -> Recipients:
-    """Read a subscriber CSV: the column titled `email` (or `이메일`, …), else the first column.
-
-    Blank lines and lines starting with `#` are skipped; a line may hold several addresses
-    (`row_addresses`); every bad address is kept with its line number.
-    """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise IssuepdfError(f"{path}: not UTF-8 ({err.reason}); save the list as 'CSV UTF-8'") from err
-    except OSError as err:
-        raise IssuepdfError(f"cannot read {path}: {err.strerror}") from err
-    recipients = Recipients(path)
-    column: int | None = None
-    titled = 1
-    reader = csv.reader(io.StringIO(text))
-    for row in reader:
-        cells = [cell.strip() for cell in row]
-        if not any(cells) or cells[0].startswith("#"):
-            continue
-        if column is None:
-            titles = [cell.casefold() for cell in cells]
-            column = next((i for i, title in enumerate(titles) if title in HEADER_NAMES), None)
-            if column is not None:
-                titled = len(cells)
-                continue
-            column = 0
-        for address in row_addresses(cells, column, titled) or [""]:
-            recipients.add(address, reader.line_num)
-    return recipients
-
-
-def row_addresses(cells: list[str], column: int, titled: int) -> list[str]:
-    """The addresses of one line: those of its address cell, and of any cell holding `@` past the titled columns.
-
-    Typed without quotes, `kim@x.org, kim.home@x.org` is two CSV cells: the second lands past the
-    columns the header names (or past the first, without a header), and the editor meant it too.
-    """
-    cells = [cells[column] if column < len(cells) else "", *(cell for cell in cells[titled:] if "@" in cell)]
-    return [address for cell in cells for address in cell_addresses(cell)]
-
-
-# --- the send log -----------------------------------------------------------------------------
-
-
-def log_path(issue_dir: Path, number: int) -> Path:
-    """Where the send log of an issue lives: beside its sources, ignored by git (it lists people)."""
-    return issue_dir / ".sent" / f"{number}.jsonl"
-
-
-class BatchEvent(BaseModel):
-    """A message about to go out: logged before it is sent."""
-
-    event: Literal["batch"]
-    batch: int
-    recipients: list[str]
-    pdf_sha256: str | None = None
-    """The edition it carries; older logs may lack it."""
-
-
-class ResultEvent(BaseModel):
-    """What became of a batch: logged after it was sent."""
-
-    event: Literal["result"]
-    batch: int
-    delivered: list[str] = Field(default_factory=list)
-    refused: dict[str, tuple[int, str]] = Field(default_factory=dict)
-    unsent: list[str] = Field(default_factory=list)
-    uncertain: list[str] = Field(default_factory=list)
-
-
-Event = BatchEvent | ResultEvent
-EVENT: TypeAdapter[Event] = TypeAdapter(Annotated[Event, Field(discriminator="event")])
-
-
-def parse_event(line: bytes) -> Event:
-    """One line of the send log as an event; ValueError says what is wrong with it."""
-    try:
-        return EVENT.validate_json(line)
-    except ValidationError as err:
-        problem = err.errors()[0]
-        where = ".".join(map(str, problem["loc"]))
-        raise ValueError(f"{where}: {problem['msg']}" if where else problem["msg"]) from None
-
-
-@dataclass
-class History:
-    """What the send log says about each address, read in order (a delivery is final)."""
-
-    delivered: set[str] = field(default_factory=set)
-    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
-    """Refused for good (5xx at RCPT), with the server's reply."""
-    uncertain: set[str] = field(default_factory=set)
-    batches: int = 0
-    """The highest batch number used so far; new batches count on from it."""
-    editions: dict[str, str] = field(default_factory=dict)
-    """The sha256 of the PDF each delivered address got, where the log says."""
-    batch_editions: dict[int, str] = field(default_factory=dict)
-    """The sha256 of the PDF each batch carried, to know which edition its deliveries got."""
-
-    @classmethod
-    def read(cls, path: Path) -> History:
-        """The history in a log; raises SendError on a damaged line, except a torn last line (warned, skipped)."""
-        history = cls()
-        try:
-            data = path.read_bytes() if path.is_file() else b""
-        except OSError as err:
-            raise SendError(f"cannot read the send log {path}: {err.strerror}") from err
-        *lines, torn = data.split(b"\n")  # `torn` is empty when the last line is whole
-        pending: dict[str, int] = {}
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                history.apply(parse_event(line), pending)
-            except ValueError as err:
-                raise SendError(f"{path}:{number}: damaged send log ({err}); fix or remove that line") from None
-        if torn:
-            try:
-                history.apply(parse_event(torn), pending)
-            except ValueError:
-                logger.warning(
-                    "%s:%d: the last line was cut off (a run stopped while writing it); ignored", path, len(lines) + 1
-                )
-        for address in pending:
-            if address not in history.delivered:
-                history.refused.pop(address, None)
-                history.uncertain.add(address)
-        return history
-
-    def apply(self, event: Event, pending: dict[str, int]) -> None:
-        """Take one event into account; `pending` maps addresses to a batch logged without a result yet."""
-        self.batches = max(self.batches, event.batch)
-        if isinstance(event, BatchEvent):
-            pending.update((key(a), event.batch) for a in event.recipients)
-            if event.pdf_sha256:
-                self.batch_editions[event.batch] = event.pdf_sha256
-            return
-        for a in [*event.delivered, *event.refused, *event.unsent]:
-            if pending.get(key(a)) == event.batch:
-                del pending[key(a)]
-        for a in event.uncertain:
-            pending.pop(key(a), None)
-            if key(a) not in self.delivered:
-                self.uncertain.add(key(a))
-        for a in event.delivered:
-            self.delivered.add(key(a))
-            self.uncertain.discard(key(a))
-            self.refused.pop(key(a), None)
-            if event.batch in self.batch_editions:
-                self.editions.setdefault(key(a), self.batch_editions[event.batch])
-        for a, (code, reply) in event.refused.items():
-            if key(a) not in self.delivered:
-                self.uncertain.discard(key(a))
-                if code >= 500:
-                    self.refused[key(a)] = (code, reply)
-        for a in event.unsent:
-            self.uncertain.discard(key(a))
-
-    def other_editions(self, pdf_sha256: str) -> dict[str, list[str]]:
-        """The addresses delivered a PDF other than `pdf_sha256`, by the sha256 of the one they got."""
-        found: dict[str, list[str]] = {}
-        for address, sha in self.editions.items():
-            if sha != pdf_sha256:
-                found.setdefault(sha, []).append(address)
-        return found
-
-
-class SendLog:
-    """The open send log of one run: locked against a second run, every record fsynced.
-
-    Written through a plain file descriptor, without a buffer: a record that fails to write is
-    cut off again, so the log says exactly what it said before, and nothing is flushed later.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            new_folder = not path.parent.is_dir()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if new_folder:
-                (path.parent / ".gitignore").write_text("# send logs list subscribers: never commit them\n*\n")
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-        except OSError as err:
-            raise SendError(f"cannot write the send log {path}: {err.strerror}") from err
-        try:
-            import fcntl
-
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # not POSIX (Windows): no lock
-            pass
-        except OSError as err:
-            os.close(self.fd)
-            raise SendError(f"another `issuepdf send` is sending this issue (it holds {path})") from err
-        try:
-            self._end_last_line()
-        except OSError as err:
-            os.close(self.fd)
-            raise LogWriteError(f"cannot write the send log {path}: {err.strerror}; nothing was sent") from err
-        _fsync_folder(path.parent)
-
-    def _end_last_line(self) -> None:
-        """Make the log end with a whole line, so the next record starts on a line of its own.
-
-        A last line without its line end is either a whole event (ended now, so it is kept) or
-        a line a crash cut off (removed). Removing it is safe: a torn `batch` line means nothing
-        was sent yet; a torn `result` line leaves its batch without an outcome, so its addresses
-        count as uncertain.
-        """
-        data = self.path.read_bytes()
-        if not data or data.endswith(b"\n"):
-            return
-        start = data.rfind(b"\n") + 1
-        try:
-            parse_event(data[start:])
-        except ValueError:
-            os.ftruncate(self.fd, start)
-        else:
-            os.write(self.fd, b"\n")
-        os.fsync(self.fd)
-
-    def record(self, event: dict[str, Any]) -> None:
-        """Append one event and make it durable before anything else happens; LogWriteError if it cannot."""
-        event = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **event}
-        data = (json.dumps(event, ensure_ascii=False) + "\n").encode()
-        end = os.lseek(self.fd, 0, os.SEEK_END)
-        try:
-            written = 0
-            while written < len(data):
-                written += os.write(self.fd, data[written:])
-            os.fsync(self.fd)
-        except OSError as err:
-            with suppress(OSError):
-                os.ftruncate(self.fd, end)
-            raise LogWriteError(f"cannot write the send log {self.path}: {err.strerror}") from err
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a new file's name durable, not only its content."""
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -526,21 +197,6 @@ def make_plan(
     return Plan(draft, settings, recipients, log, history, batches, held, refused, already, pdf_sha256, new_edition)
 
 
-# --- sending ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """What became of one batch."""
-
-    delivered: list[str] = field(default_factory=list)
-    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
-    unsent: list[str] = field(default_factory=list)
-    uncertain: list[str] = field(default_factory=list)
-    error: str | None = None
-    """Why the batch failed as a whole; the run stops after it."""
-
-
 @dataclass
 class Report:
     """What a run did, for the editor."""
@@ -571,121 +227,6 @@ class Report:
             lines.append(f"not sent yet: {len(self.unsent) + self.remaining}; run the same command again to send them")
         lines.append(f"send log: {self.log}")
         return lines
-
-
-def password_source(smtp: SmtpSettings) -> tuple[str | None, str]:
-    """The SMTP password and where it came from: the environment, else the keyring (if installed)."""
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV], f"from {PASSWORD_ENV}"
-    try:
-        import keyring
-        import keyring.errors
-    except ImportError:
-        return None, f"missing: set {PASSWORD_ENV} (or install issuepdf[keyring] to use the system keyring)"
-    try:
-        password = keyring.get_password(KEYRING_SERVICE.format(host=smtp.host), smtp.user or "")
-    except (keyring.errors.KeyringError, RuntimeError) as err:
-        return None, f"missing: set {PASSWORD_ENV} (the keyring failed: {err})"
-    if password:
-        return password, "from the system keyring"
-    service = KEYRING_SERVICE.format(host=smtp.host)
-    return None, f"missing: set {PASSWORD_ENV} or run `keyring set {service} {smtp.user}`"
-
-
-def connect(smtp: SmtpSettings) -> smtplib.SMTP:
-    """An open, encrypted (unless `none`) and logged-in connection; SendError says why not."""
-    password = None
-    if smtp.user:
-        password, where = password_source(smtp)
-        if password is None:
-            raise SendError(f"no SMTP password for {smtp.user}: {where}")
-        if smtp.security == "none" and not smtp.loopback:
-            raise SendError("refusing to send the SMTP password unencrypted: set smtp.security to starttls or tls")
-    host, port = smtp.host or "", smtp.resolved_port
-    try:
-        context = ssl.create_default_context(cafile=smtp.ca_file)
-    except (OSError, ssl.SSLError) as err:
-        raise SendError(f"cannot read smtp.ca_file {smtp.ca_file}: {err}") from err
-    server: smtplib.SMTP | None = None
-    try:
-        if smtp.security == "tls":
-            server = smtplib.SMTP_SSL(host, port, timeout=smtp.timeout, context=context)
-        else:
-            server = smtplib.SMTP(host, port, timeout=smtp.timeout)
-        server.ehlo()
-        if smtp.security == "starttls":
-            if not server.has_extn("starttls"):
-                raise SendError(f"{host}:{port} does not offer STARTTLS (for port 465, set smtp.security: tls)")
-            server.starttls(context=context)
-            server.ehlo()
-        if smtp.user:
-            server.login(smtp.user, password or "")
-    except ssl.SSLCertVerificationError as err:
-        _close(server)
-        raise SendError(
-            f"the certificate of {host} is not trusted ({err.verify_message}); "
-            "for a private CA, set smtp.ca_file in issuepdf.yaml"
-        ) from err
-    except smtplib.SMTPAuthenticationError as err:
-        _close(server)
-        raise SendError(f"{host} refused the login of {smtp.user}: {err.smtp_code} {_text(err.smtp_error)}") from err
-    except (smtplib.SMTPException, OSError) as err:
-        _close(server)
-        if isinstance(err, SendError):
-            raise
-        raise SendError(f"cannot connect to {host}:{port} ({smtp.security}): {err}") from err
-    return server
-
-
-def _close(server: smtplib.SMTP | None) -> None:
-    if server is not None:
-        with suppress(smtplib.SMTPException, OSError):
-            server.quit()
-        server.close()
-
-
-def _text(reply: bytes | str) -> str:
-    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply).replace("\n", " ")
-
-
-def transmit(server: smtplib.SMTP, sender: str, batch: list[str], data: bytes) -> Outcome:
-    """Send one message to a batch, and tell delivered from refused, not sent and uncertain.
-
-    smtplib's sendmail cannot say whether a broken connection lost the message before or after
-    the server had all of it; here, the commands are issued one by one to know.
-    """
-    refused: dict[str, tuple[int, str]] = {}
-    try:
-        options = [f"SIZE={len(data)}"] if server.has_extn("size") else []
-        code, reply = server.mail(sender, options)
-        if code != 250:
-            return Outcome(unsent=batch, error=f"the server refused the sender {sender}: {code} {_text(reply)}")
-        for address in batch:
-            code, reply = server.rcpt(address)
-            if code == 421:
-                return Outcome(unsent=batch, error=f"the server is closing: {code} {_text(reply)}")
-            if code not in (250, 251):
-                refused[address] = (code, _text(reply))
-        accepted = [address for address in batch if address not in refused]
-        if not accepted:
-            server.rset()
-            return Outcome(refused=refused)
-        code, reply = server.docmd("DATA")
-        if code != 354:
-            return Outcome(refused=refused, unsent=accepted, error=f"the server refused DATA: {code} {_text(reply)}")
-        server.send(re.sub(rb"(?m)^\.", b"..", data) + b".\r\n")  # data ends with CRLF (policy.SMTP)
-    except (smtplib.SMTPException, OSError) as err:
-        return Outcome(unsent=batch, error=f"the connection failed: {err or type(err).__name__}")
-    try:
-        code, reply = server.getreply()
-    except (smtplib.SMTPException, OSError) as err:
-        error = f"the connection failed before the server confirmed the message: {err or type(err).__name__}"
-        return Outcome(refused=refused, uncertain=accepted, error=error)
-    if code != 250:
-        return Outcome(
-            refused=refused, unsent=accepted, error=f"the server rejected the message: {code} {_text(reply)}"
-        )
-    return Outcome(delivered=accepted, refused=refused)
 
 
 @dataclass
@@ -736,7 +277,7 @@ def execute(
             try:
                 _send_batches(plan, batches, fresh.batches, log, server, report, sleep, clock)
             finally:
-                _close(server)
+                close(server)
     finally:
         log.close()
     return report

@@ -1,0 +1,144 @@
+"""The SMTP conversation: the password (environment or keyring), the connection (STARTTLS, TLS or none) and
+one batch sent, with what became of each address."""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+from ..content.errors import SendError
+from ..content.settings import PASSWORD_ENV, SmtpSettings
+
+KEYRING_SERVICE = "issuepdf:{host}"
+
+
+@dataclass
+class Outcome:
+    """What became of one batch."""
+
+    delivered: list[str] = field(default_factory=list)
+    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+    unsent: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)
+    error: str | None = None
+    """Why the batch failed as a whole; the run stops after it."""
+
+
+def password_source(smtp: SmtpSettings) -> tuple[str | None, str]:
+    """The SMTP password and where it came from: the environment, else the keyring (if installed)."""
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV], f"from {PASSWORD_ENV}"
+    try:
+        import keyring
+        import keyring.errors
+    except ImportError:
+        return None, f"missing: set {PASSWORD_ENV} (or install issuepdf[keyring] to use the system keyring)"
+    try:
+        password = keyring.get_password(KEYRING_SERVICE.format(host=smtp.host), smtp.user or "")
+    except (keyring.errors.KeyringError, RuntimeError) as err:
+        return None, f"missing: set {PASSWORD_ENV} (the keyring failed: {err})"
+    if password:
+        return password, "from the system keyring"
+    service = KEYRING_SERVICE.format(host=smtp.host)
+    return None, f"missing: set {PASSWORD_ENV} or run `keyring set {service} {smtp.user}`"
+
+
+def connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    """An open, encrypted (unless `none`) and logged-in connection; SendError says why not."""
+    password = None
+    if smtp.user:
+        password, where = password_source(smtp)
+        if password is None:
+            raise SendError(f"no SMTP password for {smtp.user}: {where}")
+        if smtp.security == "none" and not smtp.loopback:
+            raise SendError("refusing to send the SMTP password unencrypted: set smtp.security to starttls or tls")
+    host, port = smtp.host or "", smtp.resolved_port
+    try:
+        context = ssl.create_default_context(cafile=smtp.ca_file)
+    except (OSError, ssl.SSLError) as err:
+        raise SendError(f"cannot read smtp.ca_file {smtp.ca_file}: {err}") from err
+    server: smtplib.SMTP | None = None
+    try:
+        if smtp.security == "tls":
+            server = smtplib.SMTP_SSL(host, port, timeout=smtp.timeout, context=context)
+        else:
+            server = smtplib.SMTP(host, port, timeout=smtp.timeout)
+        server.ehlo()
+        if smtp.security == "starttls":
+            if not server.has_extn("starttls"):
+                raise SendError(f"{host}:{port} does not offer STARTTLS (for port 465, set smtp.security: tls)")
+            server.starttls(context=context)
+            server.ehlo()
+        if smtp.user:
+            server.login(smtp.user, password or "")
+    except ssl.SSLCertVerificationError as err:
+        close(server)
+        raise SendError(
+            f"the certificate of {host} is not trusted ({err.verify_message}); "
+            "for a private CA, set smtp.ca_file in issuepdf.yaml"
+        ) from err
+    except smtplib.SMTPAuthenticationError as err:
+        close(server)
+        raise SendError(f"{host} refused the login of {smtp.user}: {err.smtp_code} {_text(err.smtp_error)}") from err
+    except (smtplib.SMTPException, OSError) as err:
+        close(server)
+        if isinstance(err, SendError):
+            raise
+        raise SendError(f"cannot connect to {host}:{port} ({smtp.security}): {err}") from err
+    return server
+
+
+def close(server: smtplib.SMTP | None) -> None:
+    """End the conversation politely if the server still listens, and free the connection either way."""
+    if server is not None:
+        with suppress(smtplib.SMTPException, OSError):
+            server.quit()
+        server.close()
+
+
+def _text(reply: bytes | str) -> str:
+    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply).replace("\n", " ")
+
+
+def transmit(server: smtplib.SMTP, sender: str, batch: list[str], data: bytes) -> Outcome:
+    """Send one message to a batch, and tell delivered from refused, not sent and uncertain.
+
+    smtplib's sendmail cannot say whether a broken connection lost the message before or after
+    the server had all of it; here, the commands are issued one by one to know.
+    """
+    refused: dict[str, tuple[int, str]] = {}
+    try:
+        options = [f"SIZE={len(data)}"] if server.has_extn("size") else []
+        code, reply = server.mail(sender, options)
+        if code != 250:
+            return Outcome(unsent=batch, error=f"the server refused the sender {sender}: {code} {_text(reply)}")
+        for address in batch:
+            code, reply = server.rcpt(address)
+            if code == 421:
+                return Outcome(unsent=batch, error=f"the server is closing: {code} {_text(reply)}")
+            if code not in (250, 251):
+                refused[address] = (code, _text(reply))
+        accepted = [address for address in batch if address not in refused]
+        if not accepted:
+            server.rset()
+            return Outcome(refused=refused)
+        code, reply = server.docmd("DATA")
+        if code != 354:
+            return Outcome(refused=refused, unsent=accepted, error=f"the server refused DATA: {code} {_text(reply)}")
+        server.send(re.sub(rb"(?m)^\.", b"..", data) + b".\r\n")  # data ends with CRLF (policy.SMTP)
+    except (smtplib.SMTPException, OSError) as err:
+        return Outcome(unsent=batch, error=f"the connection failed: {err or type(err).__name__}")
+    try:
+        code, reply = server.getreply()
+    except (smtplib.SMTPException, OSError) as err:
+        error = f"the connection failed before the server confirmed the message: {err or type(err).__name__}"
+        return Outcome(refused=refused, uncertain=accepted, error=error)
+    if code != 250:
+        return Outcome(
+            refused=refused, unsent=accepted, error=f"the server rejected the message: {code} {_text(reply)}"
+        )
+    return Outcome(delivered=accepted, refused=refused)
