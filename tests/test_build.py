@@ -112,7 +112,7 @@ def test_strict_turns_a_weasyprint_warning_into_failure(make_issue: MakeIssue) -
 
 def test_issue_can_override_one_template(make_issue: MakeIssue) -> None:
     note = MINIMAL + "          - note: 원문은 중국어.\n"
-    override = '<p class="note">[편집자] {{ b.block.note|md }}</p>\n'
+    override = '<p class="note"{{ b.attributes }}>[편집자] {{ b.block.note|md }}</p>\n'
     issue = make_issue({"issue.yaml": note, "layouts/blocks/note.html": override})
     text = pdf_text(build(issue, strict=True).pdf)
     assert "[편집자] 원문은 중국어." in text

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from issuepdf.content.model import ChartSpec, ChartType, Series
+from issuepdf.content.chartspec import ChartSpec, ChartType, Series
 from issuepdf.content.theme import Theme
 from issuepdf.pipeline.charts import ChartJob, chart_job, figure_for, find_browser, render_missing
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from issuepdf.content.chartspec import MAX_CHART_POINTS
 from issuepdf.content.errors import ChartError
-from issuepdf.content.model import MAX_CHART_POINTS
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.content.problems import Problems
 from issuepdf.content.validate import check

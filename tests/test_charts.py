@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from issuepdf.content.chartspec import ChartSpec, Series
 from issuepdf.content.errors import ChartError
-from issuepdf.content.model import ChartSpec, Series
 from issuepdf.content.theme import Theme
 from issuepdf.pipeline.charts import chart_job, figure_for, find_browser, render_missing
 

@@ -20,10 +20,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from .advice import advise
+from .chartspec import ChartSpec, Series
 from .fonts import coverage, needs_glyph
 from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
 from .markup import inline
-from .model import BLOCK_TYPES, ChartSpec, Issue, Series
+from .model import BLOCK_TYPES, Issue
 from .problems import Position, Problems
 from .report import validate_model
 

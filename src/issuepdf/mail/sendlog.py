@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from ..content.errors import LogWriteError, SendError
+from ..pipeline.output import lock_exclusively
 from .recipients import key
 
 logger = logging.getLogger("issuepdf")
@@ -164,14 +165,10 @@ class SendLog:
         except OSError as err:
             raise SendError(f"cannot write the send log {path}: {err.strerror}") from err
         try:
-            import fcntl
-
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # not POSIX (Windows): no lock
-            pass
-        except OSError as err:
+            lock_exclusively(self.fd, SendError(f"another `issuepdf send` is sending this issue (it holds {path})"))
+        except SendError:
             os.close(self.fd)
-            raise SendError(f"another `issuepdf send` is sending this issue (it holds {path})") from err
+            raise
         try:
             self._end_last_line()
         except OSError as err:

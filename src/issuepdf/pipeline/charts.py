@@ -24,8 +24,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from ..content.chartspec import ChartSpec
 from ..content.errors import ChartError
-from ..content.model import ChartSpec
 from ..content.theme import Theme
 
 logger = logging.getLogger(__name__)

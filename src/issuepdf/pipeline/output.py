@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from ..content.errors import BuildLocked, IssuepdfError
 
@@ -89,11 +90,19 @@ def build_lock(issue_dir: Path) -> Iterator[None]:
     except OSError as err:
         raise IssuepdfError(f"cannot create the build lock {lock_path}: {err.strerror}") from err
     with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            raise BuildLocked(f"another build of {issue_dir} is running; wait for it to finish") from err
+        lock_exclusively(handle, BuildLocked(f"another build of {issue_dir} is running; wait for it to finish"))
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_exclusively(file: IO[Any] | int, busy: IssuepdfError) -> None:
+    """Take an advisory `flock` on an open file without waiting, or raise `busy` if another process holds it.
+
+    The kernel releases it when the holder exits, so a crashed or killed run never leaves a stale lock.
+    """
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as err:
+        raise busy from err

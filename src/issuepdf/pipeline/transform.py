@@ -16,21 +16,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..content.chartspec import ChartSpec
+from ..content.fields import Model, block_key
 from ..content.loader import KeyPath
-from ..content.model import (
-    Article,
-    Block,
-    Cell,
-    Chart,
-    ChartSpec,
-    Heading,
-    Issue,
-    Model,
-    Photo,
-    Section,
-    Table,
-    block_key,
-)
+from ..content.model import Article, Block, Cell, Chart, Heading, Issue, Photo, Section, Table
 from ..content.problems import Position
 from ..content.theme import Theme
 from ..content.validate import Checked
