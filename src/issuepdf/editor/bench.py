@@ -34,7 +34,7 @@ LARGE_COPIES = 10
 
 
 def _measure_in_child(kind: str, issue_dir: Path, html: Path | None = None) -> Measured:
-    args = [sys.executable, "-m", "issuepdf.bench", kind, str(issue_dir), str(html or "")]
+    args = [sys.executable, "-m", __spec__.name, kind, str(issue_dir), str(html or "")]  # this module, wherever it is
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise IssuepdfError(f"bench {kind} run failed:\n{done.stderr.strip()[-2000:]}")

@@ -489,7 +489,7 @@ def _run_worker(jobs: list[ChartJob], browser: str) -> str | None:
     }
     deadline = RENDER_TIMEOUT_S * (1 + len(jobs))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "issuepdf.pipeline.chartworker", str(os.getpid())],
+        [sys.executable, "-m", f"{__package__}.chartworker", str(os.getpid())],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
