@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from issuepdf.editor.bench import _measure_in_child
-from issuepdf.pipeline.build import build
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.editor.bench import _measure_in_child, generate_long_issue
+from issuepdf.pipeline.build import build, check_issue
 
 from .support.issues import MakeIssue
 
@@ -17,3 +18,9 @@ def test_each_measurement_runs_in_a_child_process(make_issue: MakeIssue, tmp_pat
     for kind in ("warm", "bare"):
         measured = _measure_in_child(kind, issue, html)
         assert measured["seconds"] > 0 and measured["peak_mb"] > 0
+
+
+def test_the_long_issue_of_the_benchmark_is_a_valid_issue(tmp_path: Path) -> None:
+    """Ten copies of issue 260, each included article a file of its own (an issue may include a file once)."""
+    long_issue = generate_long_issue(SOURCE_ROOT / "issues" / "260", tmp_path / "long")
+    assert sum(len(section.articles) for section in check_issue(long_issue).issue.sections) == 100

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rich.console import Console
@@ -106,16 +107,30 @@ def _copy(issue_dir: Path, target: Path) -> Path:
 
 
 def generate_long_issue(issue_dir: Path, target: Path, copies: int = LARGE_COPIES) -> Path:
-    """A copy of an issue with every section repeated `copies` times (same articles, new titles)."""
+    """A copy of an issue with every section repeated `copies` times (new titles, and each copy of an included
+    article a file of its own: an issue may include a file once)."""
     _copy(issue_dir, target)
     data = yaml.safe_load((target / "issue.yaml").read_text(encoding="utf-8"))
     data["sections"] = [
-        {**section, "title": f"{section['title']} ({copy + 1})"}
+        {**section, "title": f"{section['title']} ({copy + 1})", "articles": _copied(target, section, copy)}
         for copy in range(copies)
         for section in data["sections"]
     ]
     (target / "issue.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
+
+
+def _copied(issue_dir: Path, section: dict[str, Any], copy: int) -> list[Any]:
+    """The section's articles for the given copy: copy 0 as they are, later copies from copied files."""
+    articles = []
+    for article in section["articles"]:
+        if copy and isinstance(article, dict) and "include" in article:
+            original = Path(article["include"])
+            name = original.with_name(f"{original.stem}-{copy + 1}{original.suffix}")
+            shutil.copyfile(issue_dir / original, issue_dir / name)
+            article = {"include": name.as_posix()}
+        articles.append(article)
+    return articles
 
 
 def measure(issue_dir: Path, runs: int, kinds: tuple[str, ...], workdir: Path) -> dict[str, list[Measured]]:
