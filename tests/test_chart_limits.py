@@ -12,7 +12,7 @@ import pytest
 
 from issuepdf.content.chartspec import MAX_CHART_POINTS
 from issuepdf.content.errors import ChartError
-from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.content.paths import Project
 from issuepdf.content.problems import Problems
 from issuepdf.content.validate import check
 from issuepdf.pipeline.charts import ChartJob, render_missing
@@ -73,7 +73,7 @@ def test_a_chart_at_the_limit_passes_check(make_issue: MakeIssue) -> None:
         }
     )
     problems = Problems()
-    assert check(issue, SOURCE_ROOT / "fonts", problems) is not None, [str(p) for p in problems]
+    assert check(Project.of(issue), problems) is not None, [str(p) for p in problems]
 
 
 def test_a_chart_that_times_out_is_named_with_the_time_and_not_retried(

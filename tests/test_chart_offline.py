@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.content.paths import Project
 from issuepdf.content.problems import Problems
 from issuepdf.content.validate import check
 from issuepdf.pipeline.charts import ChartJob, render_missing
@@ -126,7 +126,7 @@ def test_an_image_of_the_issue_is_handed_to_the_browser_as_data(make_issue: Make
             "charts/logo.png": _png("#1f4e79"),
         }
     )
-    checked = check(issue, SOURCE_ROOT / "fonts", Problems())
+    checked = check(Project.of(issue), Problems())
     assert checked is not None
     (image,) = checked.charts["charts/logo.yaml"].figure["layout"]["images"]  # type: ignore[index]
     assert image["source"] == "data:image/png;base64," + base64.b64encode(_png("#1f4e79")).decode()

@@ -16,12 +16,15 @@ import pytest
 
 from issuepdf.archive.manifest import MANIFEST_NAME, Manifest
 from issuepdf.archive.store import archive_issue
+from issuepdf.content import settings
 from issuepdf.mail.draft import compose
+from issuepdf.mail.send import plan_send
 from issuepdf.pipeline import build as pipeline_build
 from issuepdf.pipeline.build import build
 
 from .support.archives import project, write_issue
 from .support.pdfs import outline
+from .support.projects import make_project
 
 
 @pytest.fixture
@@ -58,3 +61,15 @@ def test_archive_checks_once_and_lays_out_twice(tmp_path: Path, calls: Counter[s
     for edition, name in (("screen", "issue-260.pdf"), ("archive", "issue-260-archive.pdf")):
         alone = build(issue, output=tmp_path / name, edition=edition).pdf  # its own layout
         assert alone.read_bytes() == (archived.folder / name).read_bytes(), f"{edition} differs from a build alone"
+
+
+def test_a_send_plan_reads_the_settings_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The email edition, the draft and the send plan all ask for the settings; the file is read once."""
+    project = make_project(tmp_path / "project", "email:\n  sender: KIC 중국 <news@kic.example>\n")
+    issue = write_issue(project / "issues" / "260")
+    (tmp_path / "subscribers.csv").write_text("email\nreader@example.org\n", encoding="utf-8")
+    reads: list[Path] = []
+    original = settings.load_yaml
+    monkeypatch.setattr(settings, "load_yaml", lambda path, *args: reads.append(path) or original(path, *args))
+    plan_send(issue, tmp_path / "subscribers.csv")
+    assert reads == [project / "issuepdf.yaml"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from issuepdf.content.errors import InvalidIssue
-from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.content.paths import Project
 from issuepdf.pipeline.build import check_issue
 
 from .support.issues import HEAD, MakeIssue
@@ -211,7 +211,7 @@ def test_warnings_for_missing_alt_and_low_print_resolution(make_issue: MakeIssue
         ),
     ]:
         problems = Problems()
-        assert check(issue, SOURCE_ROOT / "fonts", problems, edition) is not None
+        assert check(Project.of(issue), problems, edition) is not None
         assert not problems
         assert [str(w) for w in problems.warnings] == [
             f"260/issue.yaml:10:20: sections.0.articles.0.body.0: warning: {message}" for message in expected

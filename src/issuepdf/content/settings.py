@@ -9,6 +9,7 @@ can never be committed with the project.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from string import Formatter
 from typing import Annotated, Any, Literal
@@ -206,12 +207,18 @@ def load_settings(issue_dir: Path) -> Settings:
     """The project's settings (defaults when there is no issuepdf.yaml); raises SettingsError.
 
     Read like an issue (`loader.load_yaml`, `validate.validate_model`), so every problem names its
-    `file:line:col` and the same limits apply (size, alias bombs, UTF-8).
+    `file:line:col` and the same limits apply (size, alias bombs, UTF-8). Read once per version of the
+    file: a command asks for them at several steps (the email edition, the draft, the send plan).
     """
-
     path = settings_path(issue_dir)
     if not path.is_file():
         return Settings()
+    stat = path.stat()
+    return _read_settings(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _read_settings(path: Path, _size: int, _mtime_ns: int) -> Settings:
     problems = Problems()
     loaded = load_yaml(path, problems)
     settings = None

@@ -25,6 +25,7 @@ from .fonts import coverage, needs_glyph
 from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
 from .markup import inline
 from .model import BLOCK_TYPES, Issue
+from .paths import Project
 from .problems import Position, Problems
 from .report import validate_model
 
@@ -38,7 +39,8 @@ class Checked:
     """An issue that passed validation, with its chart specs resolved from their files."""
 
     issue: Issue
-    issue_dir: Path
+    project: Project
+    """Where the issue and its project are."""
     charts: dict[str, ChartSpec] = field(default_factory=dict)
     """Chart spec file (as written in the issue) → its spec, data from CSV already filled in."""
     sources: list[Path] = field(default_factory=list)
@@ -46,9 +48,14 @@ class Checked:
     loaded: Loaded | None = None
     """The loaded YAML, for the position of every key path (what the layout checks report)."""
 
+    @property
+    def issue_dir(self) -> Path:
+        return self.project.issue_dir
 
-def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "screen") -> Checked | None:
+
+def check(project: Project, problems: Problems, edition: str = "screen") -> Checked | None:
     """Load and validate an issue folder; None when any error was found (warnings are only added)."""
+    issue_dir, fonts_dir = project.issue_dir, project.fonts
     budget = Budget()
     loaded = load_issue(issue_dir, problems, budget)
     if loaded is None:
@@ -62,7 +69,7 @@ def check(issue_dir: Path, fonts_dir: Path, problems: Problems, edition: str = "
     check_unique_ids(loaded, problems)
     check_links(loaded, problems)
     check_leftover_markup(loaded, problems)
-    checked = Checked(issue, issue_dir, loaded=loaded) if issue else None
+    checked = Checked(issue, project, loaded=loaded) if issue else None
     sources = [issue_dir / "issue.yaml", *_included_files(loaded)]
     for path in _inline_charts_with_csv(loaded):
         problems.add(

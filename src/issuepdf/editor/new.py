@@ -74,7 +74,7 @@ def new_issue(source: Path | None = None, issues_dir: Path = Path("issues")) -> 
     """Write the skeleton of the issue after `source` (default: the latest in `issues_dir`) beside it."""
     source = (source or latest_issue(issues_dir)).resolve()
     problems = Problems()
-    checked = check(source, Project.of(source).fonts, problems)
+    checked = check(Project.of(source), problems)
     if checked is None:
         raise InvalidIssue(problems)
     old = checked.issue

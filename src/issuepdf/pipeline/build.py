@@ -90,7 +90,7 @@ def check_project(project: Project, edition: Edition = "screen", log_warnings: b
     """Load and validate; raises InvalidIssue listing every error. Warnings are logged unless a
     build that follows will log them itself."""
     problems = Problems()
-    checked = check(project.issue_dir, project.fonts, problems, edition)
+    checked = check(project, problems, edition)
     for warning in problems.warnings if log_warnings else []:
         logger.warning("%s", warning, extra=LOCATED)
     if checked is None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..content.paths import project_root
 from .record import sha256_file, versions
 
 if TYPE_CHECKING:  # the registry is read by the CLI at start: the content model is imported where it is used
@@ -208,7 +207,7 @@ def archive_attachments(checked: Checked) -> list[Any]:
     A file whose kind `issuepdf extract` would refuse is left out, with a warning.
     """
     moment = build_time(checked)
-    record = build_record(project_root(checked.issue_dir))
+    record = build_record(checked.project.root)
     _warn_if_rebuilt_elsewhere(checked.issue_dir, record)
     attachments = []
     for path in build_inputs(checked):
