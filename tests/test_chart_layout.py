@@ -19,7 +19,8 @@ import pytest
 
 from issuepdf.content.chartspec import ChartSpec, ChartType, Series
 from issuepdf.content.theme import Theme
-from issuepdf.pipeline.charts import ChartJob, chart_job, figure_for, find_browser, render_missing
+from issuepdf.pipeline.charts import ChartJob, chart_job, find_browser, render_missing
+from issuepdf.pipeline.figures import figure_for
 
 REGIONS = [
     "베이징 중관촌 과학기술 혁신 단지",

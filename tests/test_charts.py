@@ -9,7 +9,8 @@ import pytest
 from issuepdf.content.chartspec import ChartSpec, Series
 from issuepdf.content.errors import ChartError
 from issuepdf.content.theme import Theme
-from issuepdf.pipeline.charts import chart_job, figure_for, find_browser, render_missing
+from issuepdf.pipeline.charts import chart_job, find_browser, render_missing
+from issuepdf.pipeline.figures import figure_for
 
 FOUNDED = {
     "categories": ["3년 이내", "4~5년", "6~7년", "8년 이상"],

@@ -11,10 +11,9 @@ import pytest
 
 from issuepdf.content.advice import COLUMN_MM
 from issuepdf.pipeline.build import build
+from issuepdf.pipeline.typeset import PX_PER_MM
 
 from .support.issues import MakeIssue
-
-PX_PER_MM = 96 / 25.4
 
 
 def test_the_text_column_is_as_wide_as_the_check_assumes(make_issue: MakeIssue) -> None:

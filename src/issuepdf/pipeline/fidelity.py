@@ -27,19 +27,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..content.markup import inline
 from ..content.problems import Problems
-
-if TYPE_CHECKING:
-    from .transform import Source
+from .typeset import PX_PER_MM
 
 if TYPE_CHECKING:
     import weasyprint
+
+    from .transform import Source
 
 TAG = re.compile(r"<[^>]*>")
 IGNORED = re.compile(r"[\s\u2060\u200b\u00ad]+")
 """What the comparison ignores: spaces and line breaks, joiners and soft hyphens."""
 TOLERANCE_PX = 0.5
 """How far a box may reach past the content area (rounding in the layout), in CSS pixels."""
-PX_PER_MM = 96 / 25.4
 
 
 @dataclass

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import weasyprint
 
 
+PX_PER_MM = 96 / 25.4
+"""CSS pixels per millimetre (96 to the inch): the unit of WeasyPrint's boxes and of Plotly's figures."""
 _PLACES: dict[bytes, bytes] = {}
 """Every URL a LocalFetcher served → the file's place: the index of its root and its path inside."""
 
