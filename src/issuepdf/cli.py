@@ -161,8 +161,9 @@ def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bo
 )
 def preview_command(issue_dir: Path, pages: str | None, out: Path | None, dpi: int) -> None:
     """Build ISSUE_DIR and write PNG images of its pages and a contact sheet of all pages."""
-    from .editor.preview import contact_sheet, page_range, render_pages, writable_folder
+    from .editor.preview import contact_sheet, page_range, writable_folder
     from .pipeline.build import build
+    from .pipeline.raster import render_pages
 
     target = writable_folder(out or issue_dir / "out" / "preview")
     result = build(issue_dir)

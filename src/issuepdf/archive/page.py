@@ -35,7 +35,7 @@ from .. import __version__
 from ..content.errors import IssuepdfError
 from ..content.paths import SOURCE_ROOT, project_root
 from ..mail.draft import megabytes
-from ..pipeline.editions import PLANS
+from ..pipeline.editions import PLANS, Edition
 from ..pipeline.output import write_atomic
 from .catalog import Catalog, Revision, normalize, open_catalog
 from .manifest import COVER_NAME, MANIFEST_NAME
@@ -49,7 +49,7 @@ WEB_FONTS = {"archive-sans.woff2": "NotoSansCJKkr-Regular.otf", "archive-sans-bo
 PAGE_FILES = (PAGE_NAME, INDEX_NAME, TEXT_NAME, *ASSETS, *WEB_FONTS)
 INDEX_GLOBAL = "ISSUEPDF_ARCHIVE"
 TEXT_GLOBAL = "ISSUEPDF_ARCHIVE_TEXT"
-EDITION_LABELS = {"screen": "화면용 PDF", "archive": "보관용 PDF/A", "email": "이메일용 PDF"}
+EDITION_LABELS: dict[Edition, str] = {"screen": "화면용 PDF", "archive": "보관용 PDF/A", "email": "이메일용 PDF"}
 """The editions the page links to, in this order; the screen edition is the one readers open."""
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 

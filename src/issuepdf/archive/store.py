@@ -31,6 +31,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..content.errors import ArchiveError, CatalogError, ManifestError, Unfilled
 from ..content.model import Issue
@@ -163,7 +164,7 @@ def _make_revision(run: Run, folder: Path, revision: int) -> tuple[Manifest, lis
     share it (screen and archive), under one build lock.
     """
     issue_dir, issue = run.checked.issue_dir, run.checked.issue
-    editions = {}
+    editions: dict[str, dict[str, Any]] = {}
     with build_lock(issue_dir), counting_warnings() as warnings:
         for edition in ARCHIVED_EDITIONS:
             plan = PLANS[edition]

@@ -169,7 +169,8 @@ def _text_start(node: yaml.Node) -> int | None:
     """The 1-based column where a one-line scalar's characters begin (after any quote)."""
     if not isinstance(node, yaml.ScalarNode) or node.start_mark.line != node.end_mark.line:
         return None
-    return node.start_mark.column + 1 + (1 if node.style in ("'", '"') else 0)
+    column: int = node.start_mark.column
+    return column + 1 + (1 if node.style in ("'", '"') else 0)
 
 
 def _dotted(keypath: KeyPath) -> str:

@@ -221,7 +221,7 @@ def load_settings(issue_dir: Path) -> Settings:
 def _read_settings(path: Path, _size: int, _mtime_ns: int) -> Settings:
     problems = Problems()
     loaded = load_yaml(path, problems)
-    settings = None
+    settings: Settings | None = None
     if loaded is not None and not problems:
         settings = validate_model(Settings, Loaded(loaded.data or {}, loaded.spots), {}, problems)
     if settings is None:

@@ -211,7 +211,7 @@ def _with_csv(spec: ChartSpec, path: Path, where: Position | None, problems: Pro
                 problems.add(Position(path, line, col + 1), names[col - 1], message)
                 ok = False
             else:
-                columns[col - 1].append(value)  # type: ignore[arg-type]
+                columns[col - 1].append(value)
     if not ok:
         return None
     series = [Series(name=name, values=values) for name, values in zip(names, columns, strict=True)]

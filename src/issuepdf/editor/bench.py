@@ -39,7 +39,8 @@ def _measure_in_child(kind: str, issue_dir: Path, html: Path | None = None) -> M
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise IssuepdfError(f"bench {kind} run failed:\n{done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    measured: Measured = json.loads(done.stdout.strip().splitlines()[-1])
+    return measured
 
 
 def _child(kind: str, issue_dir: Path, html: Path | None) -> None:

@@ -24,7 +24,7 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from string import Formatter
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from pypdf import PdfReader
@@ -237,8 +237,8 @@ def largest_images(pdf: Path, issue_dir: Path, issue: Issue) -> list[EmbeddedIma
             EmbeddedImage(
                 source,
                 size,
-                int(stream["/Width"]),
-                int(stream["/Height"]),
+                int(cast(int, stream["/Width"])),
+                int(cast(int, stream["/Height"])),
                 tuple(sorted(pages)),
                 file.stat().st_size if source != "image" and file.is_file() else None,
             )
@@ -253,7 +253,7 @@ def _collect(
     if resources is None:
         return
     xobjects = resources.get_object().get("/XObject") or DictionaryObject()
-    for name, ref in xobjects.get_object().items():
+    for name, ref in cast(DictionaryObject, xobjects.get_object()).items():
         stream = ref.get_object()
         key = getattr(ref, "idnum", id(stream))
         if stream.get("/Subtype") == "/Image":
@@ -330,7 +330,8 @@ def content_disposition(name: str, fallback: str) -> str:
     Tools that read RFC 2231 (and Python's email package, which takes the first name) show the
     Korean name; older ones ignore `filename*` and use `filename`.
     """
-    sections, current = [], "utf-8''"
+    sections: list[str] = []
+    current = "utf-8''"
     for token in (quote(char, safe="") for char in name):  # sections end between characters, never inside one
         if len(f" filename*{len(sections)}*={current}{token};") > HEADER_WIDTH:
             sections.append(current)

@@ -81,9 +81,12 @@ def normal_address(text: str) -> str:
     if not address:
         raise ValueError("not an email address")
     try:
-        return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as err:
         raise ValueError(str(err)) from None
+    if checked.ascii_email is None:  # only without allow_smtputf8=False; kept for the type
+        raise ValueError("needs SMTPUTF8 (a non-ASCII name before the @)")
+    return checked.ascii_email
 
 
 def read_recipients(path: Path) -> Recipients:

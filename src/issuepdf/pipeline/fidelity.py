@@ -144,8 +144,11 @@ def _content_area(page_box: Any) -> tuple[float, float, float, float]:
 def _past_edge(box: Any, area: tuple[float, float, float, float]) -> float:
     """How far the box's border box reaches outside the area, in CSS pixels (0 when inside)."""
     left, top, right, bottom = area
-    x, y = box.border_box_x(), box.border_box_y()
-    return max(left - x, top - y, x + box.border_width() - right, y + box.border_height() - bottom, 0.0)
+    x: float = box.border_box_x()
+    y: float = box.border_box_y()
+    width: float = box.border_width()
+    height: float = box.border_height()
+    return max(left - x, top - y, x + width - right, y + height - bottom, 0.0)
 
 
 def _not_in_html(texts: list[str], html_text: str) -> str | None:

@@ -277,12 +277,14 @@ def _cell(value: Any, align: str | None) -> CellView:
 def _table(table: Table, label: str) -> BlockView:
     """Cells resolved, and rows folded into side-by-side groups when asked."""
     ncols = max(sum(_span(c) for c in row) for row in [*table.header, *table.table])
-    aligns = [table.align[i] if i < len(table.align) else None for i in range(ncols)]
+    aligns: list[str | None] = [*table.align] or [None] * ncols  # check made it one per column, or none
     widths = table.widths or [1.0] * ncols
     header = [[_cell(c, None) for c in row] for row in table.header]
     rows = [_row(row, aligns) for row in table.table]
     total = sum(widths) * table.groups
-    columns = [(100 * w / total, a or "left") for _ in range(table.groups) for w, a in zip(widths, aligns, strict=True)]
+    columns: list[tuple[float, str]] = [
+        (100 * w / total, a or "left") for _ in range(table.groups) for w, a in zip(widths, aligns, strict=True)
+    ]
     if table.groups > 1:
         header = [_joined([row] * table.groups) for row in header]
         per_group = ceil(len(rows) / table.groups)

@@ -62,7 +62,7 @@ def _fetcher_class() -> type:
 
     images.md5 = _image_md5  # only image names: images.py uses md5 for nothing else
 
-    class LocalFetcher(URLFetcher):
+    class LocalFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
         """Serves files under the allowed folders and refuses everything else."""
 
         def __init__(self, roots: list[Path]) -> None:
@@ -158,7 +158,8 @@ def pdf_bytes(document: weasyprint.Document, options: dict[str, Any]) -> bytes:
         document.output_intent,
     )
     with _document_id_from(options.get("pdf_identifier") or b"issuepdf"):
-        return fresh.write_pdf(**options)
+        pdf: bytes = fresh.write_pdf(**options)
+    return pdf
 
 
 @contextmanager
