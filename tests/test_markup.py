@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import unescape
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from issuepdf.content.linebreak import keep_words
@@ -45,7 +45,7 @@ def test_markdown_inline_formatting_and_links() -> None:
 
 @given(st.text(alphabet="가나 다㎢㈜①℃%‘’“”「」（）ＡＩ华K-Wi2'\"()·…\u0301👍🏽\u3000", max_size=40))
 def test_plain_text_skips_the_parser_with_the_same_output(text: str) -> None:
-    assert not _MARKDOWN_SIGNS.search(text)
+    assume(not _MARKDOWN_SIGNS.search(text))  # two spaces before a line end are Markdown (a hard break)
     html = _markdown.renderInline(text).strip()
     assert inline(text, "word") == keep_words(html)
     assert unescape(inline(text, "syllable")) == unescape(html)  # `'` may be escaped or not

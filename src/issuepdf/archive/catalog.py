@@ -20,15 +20,12 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 from typing import Any
 
-from markdown_it import MarkdownIt
-from pydantic import BaseModel
-
 from ..content.errors import CatalogError
-from ..content.model import Article
+from ..content.markup import reader_text
+from ..content.model import Article, printed_texts
 from .manifest import ArticleEntry, FileRecord
 
 CATALOG_NAME = "catalog.sqlite"
@@ -43,13 +40,6 @@ _CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-
 _PIECE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 """A run of CJK characters, or of other letters and digits: the pieces the index is made of."""
 _IS_CJK = re.compile(rf"[{_CJK}]")
-_TAG = re.compile(r"<[^>]*>")
-_markdown = MarkdownIt("commonmark", {"html": False})
-_NOT_TEXT = frozenset(
-    {"id", "marker", "style", "start", "level", "photo", "chart", "placeholder", "width", "numbered_as"}
-    | {"align", "widths", "groups", "labeled", "colspan", "rowspan", "head", "number", "published"}
-)
-"""Fields of blocks and articles that hold settings or file names, not words a reader sees."""
 
 SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -165,33 +155,11 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def plain_text(markdown: str) -> str:
-    """Markdown inline text as readers see it: `**굵게**` → `굵게`, `[글](url)` → `글`."""
-    return unescape(_TAG.sub("", _markdown.renderInline(markdown))).strip()
-
-
 def article_text(article: Article) -> str:
-    """Every word of an article a reader sees besides its title: tag, source, body blocks, captions, cells."""
-    parts: list[str] = []
-
-    def walk(value: Any, key: str | None = None) -> None:
-        if key in _NOT_TEXT:
-            return
-        if isinstance(value, BaseModel):
-            for name in type(value).model_fields:
-                walk(getattr(value, name), name)
-        elif isinstance(value, str):
-            if value.strip():
-                parts.append(plain_text(value))
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            parts.append(str(value))  # a table cell
-        elif isinstance(value, list | tuple):
-            for item in value:
-                walk(item)
-
-    for name in ("tag", "source", "outlet", "credit", "body"):
-        walk(getattr(article, name), name)
-    return "\n".join(part for part in parts if part)
+    """Every word of an article a reader sees besides its title (tag, source, outlet, credit, body: blocks,
+    captions, cells), as the page prints it: the same texts the fidelity check finds on the page."""
+    texts = printed_texts([getattr(article, name) for name in ("tag", "source", "outlet", "credit", "body")])
+    return "\n".join(text for text in map(reader_text, texts) if text)
 
 
 def _grams(piece: str) -> list[str]:

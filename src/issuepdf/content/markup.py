@@ -7,6 +7,7 @@ syllables; in `word` mode `linebreak.keep_words` glues each word (어절) with i
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Literal
 
 from markdown_it import MarkdownIt
@@ -18,6 +19,7 @@ from .linebreak import keep_words
 
 LineBreaking = Literal["word", "syllable"]
 
+_TAG = re.compile(r"<[^>]*>")
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
 _markdown.use(cjk_friendly_emphasis)
 _markdown.enable("linkify")
@@ -33,6 +35,13 @@ def inline(text: str, breaking: LineBreaking) -> Markup:
         return plain(text.strip(), breaking)
     html = _markdown.renderInline(text).strip()
     return Markup(keep_words(html) if breaking == "word" else html)
+
+
+def reader_text(markdown: str) -> str:
+    """Markdown inline text as readers see it, without tags: `**굵게**` → `굵게`, `[글](url)` → `글`.
+
+    The one Markdown reading of the check, the fidelity check and the archive's search index."""
+    return unescape(_TAG.sub("", inline(markdown, "syllable"))).strip()
 
 
 def plain(text: str, breaking: LineBreaking) -> Markup:

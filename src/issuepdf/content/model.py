@@ -6,6 +6,7 @@ are kept by pydantic (`use_attribute_docstrings`) so tools can show them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -369,3 +370,27 @@ class Issue(Model):
     """The sections, in order."""
     email: EmailSettings | None = None
     """This issue's email settings (sender, subject, budget, …), replacing those of issuepdf.yaml."""
+
+
+NOT_PRINTED = frozenset(
+    {"id", "alt", "photo", "chart", "placeholder", "numbered_as", "marker", "style", "align", "widths"}
+)
+"""Keys whose values steer the layout but are not printed."""
+
+
+def printed_texts(value: Any) -> Iterator[str]:
+    """The texts of a block that the page prints, as written (Markdown included); numbers of table cells."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield str(value)
+    elif isinstance(value, ChartSpec):
+        yield from printed_texts(value.title)
+    elif isinstance(value, Model):
+        for name in type(value).model_fields:
+            field_value = getattr(value, name)
+            if name not in NOT_PRINTED and (not isinstance(field_value, int | float) or isinstance(value, Cell)):
+                yield from printed_texts(field_value)
+    elif isinstance(value, list):
+        for item in value:
+            yield from printed_texts(item)

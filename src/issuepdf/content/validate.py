@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,12 @@ from .advice import advise
 from .chartspec import ChartSpec, Series
 from .fonts import coverage, needs_glyph
 from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
-from .markup import inline
+from .markup import reader_text
 from .model import BLOCK_TYPES, Issue
 from .paths import Project
 from .problems import Position, Problems
 from .report import validate_model
 
-TAG = re.compile(r"<[^>]*>")
 TAG_MODELS: dict[str, type[BaseModel]] = {f"<{key}>": model for key, model in BLOCK_TYPES.items()}
 TAG_MODELS["<spec>"] = ChartSpec
 
@@ -288,7 +286,7 @@ def check_leftover_markup(loaded: Loaded, problems: Problems) -> None:
     """Markdown prints `**` it cannot match as asterisks: say where, instead of printing them."""
     for path, text in _walk_strings(loaded.data):
         if ("*" in text or "__" in text) and path and path[-1] not in ("id", "chart", "photo", "include"):
-            shown = LEFTOVER.search(_printed_text(text))
+            shown = LEFTOVER.search(reader_text(text))
             if shown:
                 problems.add(
                     loaded.position(path),
@@ -296,8 +294,3 @@ def check_leftover_markup(loaded: Loaded, problems: Problems) -> None:
                     f"'{shown.group(0)[:20]}' would be printed as it stands: Markdown found no text to emphasise;"
                     " put the marks right around the words, or write \\* for a printed asterisk",
                 )
-
-
-def _printed_text(text: str) -> str:
-    """The text a reader sees once Markdown has applied its formatting."""
-    return unescape(TAG.sub("", inline(text, "syllable")))

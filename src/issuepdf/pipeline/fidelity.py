@@ -22,10 +22,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html import unescape
 from typing import TYPE_CHECKING, Any
 
-from ..content.markup import inline
+from ..content.markup import reader_text
 from ..content.problems import Problems
 from .typeset import PX_PER_MM
 
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 
     from .transform import Source
 
-TAG = re.compile(r"<[^>]*>")
 IGNORED = re.compile(r"[\s\u2060\u200b\u00ad]+")
 """What the comparison ignores: spaces and line breaks, joiners and soft hyphens."""
 TOLERANCE_PX = 0.5
@@ -154,7 +152,7 @@ def _past_edge(box: Any, area: tuple[float, float, float, float]) -> float:
 def _not_in_html(texts: list[str], html_text: str) -> str | None:
     """The first text of the source that the element does not contain (a template left it out)."""
     for text in texts:
-        shown = IGNORED.sub("", unescape(TAG.sub("", inline(text, "syllable"))))
+        shown = IGNORED.sub("", reader_text(text))
         if shown not in html_text:
             return f"not in the page's HTML (the layout template leaves it out): '{_short(text)}'"
     return None

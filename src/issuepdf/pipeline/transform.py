@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from math import ceil
 from pathlib import Path
@@ -17,9 +16,9 @@ from typing import Any
 from markupsafe import Markup
 
 from ..content.chartspec import ChartSpec
-from ..content.fields import Model, block_key
+from ..content.fields import block_key
 from ..content.loader import KeyPath
-from ..content.model import Article, Block, Cell, Chart, Heading, Issue, Photo, Section, Table
+from ..content.model import Article, Block, Cell, Chart, Heading, Issue, Photo, Section, Table, printed_texts
 from ..content.problems import Position
 from ..content.theme import Theme
 from ..content.validate import Checked
@@ -149,30 +148,6 @@ class Source:
 
     position: Position | None
     texts: list[str]
-
-
-NOT_PRINTED = frozenset(
-    {"id", "alt", "photo", "chart", "placeholder", "numbered_as", "marker", "style", "align", "widths"}
-)
-"""Keys whose values steer the layout but are not printed."""
-
-
-def printed_texts(value: Any) -> Iterator[str]:
-    """The texts of a block that the page prints, as written (Markdown included); numbers of table cells."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        yield str(value)
-    elif isinstance(value, ChartSpec):
-        yield from printed_texts(value.title)
-    elif isinstance(value, Model):
-        for name in type(value).model_fields:
-            field_value = getattr(value, name)
-            if name not in NOT_PRINTED and (not isinstance(field_value, int | float) or isinstance(value, Cell)):
-                yield from printed_texts(field_value)
-    elif isinstance(value, list):
-        for item in value:
-            yield from printed_texts(item)
 
 
 def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Document:
