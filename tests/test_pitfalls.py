@@ -12,6 +12,7 @@ import pytest
 
 from issuepdf.content.errors import InvalidIssue
 from issuepdf.pipeline.build import check_issue
+from issuepdf.pipeline.logs import WarningCounter
 
 from .support.issues import HEAD, MakeIssue
 
@@ -163,9 +164,14 @@ def chart_issue(make_issue: MakeIssue, csv: bytes) -> Path:
     )
 
 
-def test_csv_from_korean_excel_is_read_and_the_encoding_named(make_issue: MakeIssue) -> None:
+@pytest.mark.expect_warnings
+def test_csv_from_korean_excel_is_read_and_the_encoding_named(
+    make_issue: MakeIssue, no_unexpected_warnings: WarningCounter
+) -> None:
     issue = chart_issue(make_issue, '도시,기업\n베이징,1531.5\n상하이,"1,182"\n'.encode("cp949"))
-    checked = check_issue(issue, log_warnings=False)
+    checked = check_issue(issue)
+    named = "charts/c.csv: warning: read as CP949 (Korean Excel); save it as CSV UTF-8"
+    assert any(message.endswith(named) for message in no_unexpected_warnings.messages)
     assert checked.charts["charts/c.yaml"].series[0].values == [1531.5, 1182.0]
     assert checked.charts["charts/c.yaml"].categories == ["베이징", "상하이"]
 

@@ -40,9 +40,6 @@ def _setup_logging(verbose: int) -> None:
 class OneLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """One record, one line on stderr, never wrapped: `path:line:col: …` stays one line to grep and click."""
 
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         if record.levelno < logging.WARNING or getattr(record, "located", False):

@@ -80,8 +80,7 @@ class Archived:
 def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived:
     """Build the issue's editions and store them as its next revision under `root`; on any refusal, change nothing."""
     issue_dir = issue_dir.resolve()
-    project = begin(issue_dir)
-    run = Run(check_project(project, "archive"), project)
+    run = Run(check_project(begin(issue_dir), "archive"))
     issue = run.checked.issue
     placeholders = unfilled(issue_dir)
     if placeholders:

@@ -159,7 +159,7 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
             raise IssuepdfError(f"cannot write to {out_dir}: {err.strerror}") from err
         with staging as folder:
             start = time.perf_counter()
-            result = build_checked(Run(checked, project), "email", Path(folder) / target.name, warnings=warnings)
+            result = build_checked(Run(checked), "email", Path(folder) / target.name, warnings=warnings)
             seconds = time.perf_counter() - start
             size = result.pdf.stat().st_size
             if size > budget:

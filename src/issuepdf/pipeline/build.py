@@ -81,25 +81,25 @@ def default_output(issue_dir: Path, number: int, edition: Edition = "screen") ->
     return issue_dir / "out" / PLANS[edition].file_name(number)
 
 
-def check_issue(issue_dir: Path, edition: Edition = "screen", log_warnings: bool = True) -> Checked:
+def check_issue(issue_dir: Path, edition: Edition = "screen") -> Checked:
     """Load and validate the issue in `issue_dir` (see `check_project`)."""
-    return check_project(Project.of(issue_dir), edition, log_warnings)
+    return check_project(Project.of(issue_dir), edition)
 
 
-def check_project(project: Project, edition: Edition = "screen", log_warnings: bool = True) -> Checked:
-    """Load and validate; raises InvalidIssue listing every error. Warnings are logged unless a
-    build that follows will log them itself."""
+def check_project(project: Project, edition: Edition = "screen") -> Checked:
+    """Load and validate; raises InvalidIssue listing every error, and logs every warning."""
     problems = Problems()
     checked = check(project, problems, edition)
-    for warning in problems.warnings if log_warnings else []:
+    for warning in problems.warnings:
         logger.warning("%s", warning, extra=LOCATED)
     if checked is None:
         raise InvalidIssue(problems)
     return checked
 
 
-def prepare_document(checked: Checked, project: Project, timer: Timer) -> Document:
+def prepare_document(checked: Checked, timer: Timer) -> Document:
     """Transform the issue and make sure every chart's SVG and photo placeholder exists."""
+    project = checked.project
     with timer.step("assets"):
         theme = load_theme(list(project.layout_dirs))
         document = prepare(checked, theme, fonts_sha256(project.fonts), project.cache)
@@ -124,15 +124,18 @@ class Run:
     """
 
     checked: Checked
-    project: Project
     timer: Timer = field(default_factory=Timer)
     document: Document | None = None
     layouts: dict[str, weasyprint.Document] = field(default_factory=dict)
     """Layouts by a digest of their HTML and render options."""
 
+    @property
+    def project(self) -> Project:
+        return self.checked.project
+
     def prepared(self) -> Document:
         if self.document is None:
-            self.document = prepare_document(self.checked, self.project, self.timer)
+            self.document = prepare_document(self.checked, self.timer)
         return self.document
 
 
@@ -155,7 +158,7 @@ def build(
     with build_lock(issue_dir), counting_warnings() as warnings:
         with timer.step("check"):
             checked = check_project(project, edition)
-        run = Run(checked, project, timer)
+        run = Run(checked, timer)
         return build_checked(run, edition, output, html_output, tagged, session, strict=strict, warnings=warnings)
 
 

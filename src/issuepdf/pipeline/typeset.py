@@ -116,14 +116,14 @@ to exhaust the typesetter reaches it; `build` and `watch` then end with a messag
 
 
 @contextmanager
-def deadline(seconds: float | None = None) -> Iterator[None]:
-    """Interrupt the block after `seconds` with LayoutTimeout (WeasyPrint's layout is Python code, so
+def deadline() -> Iterator[None]:
+    """Interrupt the block after LAYOUT_TIMEOUT_S with LayoutTimeout (WeasyPrint's layout is Python code, so
     an alarm signal stops it between two steps). Only the main thread receives signals: elsewhere, and
     on systems without SIGALRM, the block runs unbounded."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
         yield
         return
-    limit = seconds or LAYOUT_TIMEOUT_S
+    limit = LAYOUT_TIMEOUT_S  # read now: tests shorten it
 
     def expire(_signum: int, _frame: Any) -> None:
         # and again soon after: raised inside a gc callback or __del__, an exception is ignored
