@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -40,37 +41,45 @@ def fonts_sha256(fonts_dir: Path) -> str:
 @cache
 def _fonts_sha256(files: tuple[tuple[Path, int, int], ...]) -> str:
     signature = hashlib.sha256(repr([(str(path), size, mtime) for path, size, mtime in files]).encode())
-    memo = Path(user_cache_dir("issuepdf")) / f"fonts-{signature.hexdigest()[:20]}.sha256"
-    if memo.is_file():
-        return memo.read_text(encoding="ascii")
-    digest = hashlib.sha256()
-    for path, _, _ in files:
-        with path.open("rb") as handle:
-            digest.update(path.name.encode() + b"\0" + hashlib.file_digest(handle, "sha256").digest())
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    tmp = memo.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(digest.hexdigest(), encoding="ascii")
-    tmp.replace(memo)
-    return digest.hexdigest()
+
+    def digest() -> str:
+        whole = hashlib.sha256()
+        for path, _, _ in files:
+            with path.open("rb") as handle:
+                whole.update(path.name.encode() + b"\0" + hashlib.file_digest(handle, "sha256").digest())
+        return whole.hexdigest()
+
+    return _kept(f"fonts-{signature.hexdigest()[:20]}.sha256", digest)
 
 
 @cache
 def coverage(fonts_dir: Path) -> frozenset[int]:
     """Every code point some font in `fonts/` has a glyph for (cached on disk: cmaps load slowly)."""
-    cache_file = Path(user_cache_dir("issuepdf")) / f"coverage-{fonts_sha256(fonts_dir)[:16]}.json"
-    if cache_file.is_file():
-        return frozenset(json.loads(cache_file.read_text()))
-    from fontTools.ttLib import TTFont
 
-    points: set[int] = set()
-    for path in font_files(fonts_dir):
-        with TTFont(path, lazy=True) as font:
-            points.update(font.getBestCmap())
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(sorted(points)))
-    tmp.replace(cache_file)
-    return frozenset(points)
+    def points() -> str:
+        from fontTools.ttLib import TTFont
+
+        found: set[int] = set()
+        for path in font_files(fonts_dir):
+            with TTFont(path, lazy=True) as font:
+                found.update(font.getBestCmap())
+        return json.dumps(sorted(found))
+
+    return frozenset(json.loads(_kept(f"coverage-{fonts_sha256(fonts_dir)[:16]}.json", points)))
+
+
+def _kept(name: str, compute: Callable[[], str]) -> str:
+    """A value kept in the user's cache under `name`: read when there, else computed and written whole
+    (another process may be writing it at the same moment)."""
+    path = Path(user_cache_dir("issuepdf")) / name
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(value, encoding="utf-8")
+    tmp.replace(path)
+    return value
 
 
 def needs_glyph(char: str) -> bool:

@@ -6,6 +6,7 @@ are kept by pydantic (`use_attribute_docstrings`) so tools can show them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -304,6 +305,15 @@ def _bare_tag(tag: str) -> str:
     if "【" in tag or "】" in tag or (tag.startswith("[") and tag.endswith("]")):
         raise ValueError(f"write the tag without brackets (tag: {tag.strip('【】[] ')}): the layout adds 【】")
     return tag
+
+
+AUTOMATIC_ID = re.compile(r"s\d+(-a\d+)?")
+"""The form of the ids sections and articles get when none is given (`automatic_id`)."""
+
+
+def automatic_id(section: int, article: int | None = None) -> str:
+    """The id of the section (and article) at these places, counting from 1: `s2`, `s2-a3`."""
+    return f"s{section}" if article is None else f"s{section}-a{article}"
 
 
 class Article(Model):

@@ -23,7 +23,7 @@ from .chartspec import ChartSpec, Series
 from .fonts import coverage, needs_glyph
 from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
 from .markup import reader_text
-from .model import BLOCK_TYPES, Issue
+from .model import AUTOMATIC_ID, BLOCK_TYPES, Issue, automatic_id
 from .paths import Project
 from .problems import Position, Problems
 from .report import validate_model
@@ -230,8 +230,6 @@ def _number(cell: str) -> float | bool | None:
     return float(text.replace(",", "").replace("−", "-"))
 
 
-AUTOMATIC_ID = re.compile(r"s\d+(-a\d+)?")
-"""The ids sections (`s2`) and articles (`s2-a3`) get when none is given."""
 LINK_TARGET = re.compile(r"\]\(#([^)\s]+)\)")
 """A Markdown link to a place in the issue: `[보기](#name)`."""
 
@@ -261,9 +259,9 @@ def _automatic_ids(data: dict[str, Any]) -> Iterator[str]:
     """`s1`, `s1-a1`, …: the ids transform gives sections and articles (explicit ids may not take them)."""
     sections = data.get("sections")
     for s, section in enumerate(sections if isinstance(sections, list) else [], start=1):
-        yield f"s{s}"
+        yield automatic_id(s)
         articles = section.get("articles") if isinstance(section, dict) else None
-        yield from (f"s{s}-a{a}" for a in range(1, len(articles) + 1 if isinstance(articles, list) else 1))
+        yield from (automatic_id(s, a) for a in range(1, len(articles) + 1 if isinstance(articles, list) else 1))
 
 
 def check_links(loaded: Loaded, problems: Problems) -> None:

@@ -206,26 +206,23 @@ def archive_attachments(checked: Checked) -> list[Any]:
 
     A file whose kind `issuepdf extract` would refuse is left out, with a warning.
     """
+    from ..content.loader import inside
+
     moment = build_time(checked)
     record = build_record(checked.project.root)
     _warn_if_rebuilt_elsewhere(checked.issue_dir, record)
     attachments = []
     for path in build_inputs(checked):
         name = path.relative_to(checked.issue_dir).as_posix()
-        problem = archive_name_problem(name) or _link_problem(path, checked.issue_dir)
+        problem = archive_name_problem(name)
+        if problem is None and inside(checked.issue_dir, name) is None:
+            problem = "a link to a file outside the issue folder"
         if problem:
             logger.warning("%s is not embedded in the archive edition: %s", name, problem)
             continue
         attachments.append(_attachment(name, moment, "Source", filename=str(path)))
     text = json.dumps(record, indent=2) + "\n"
     return [*attachments, _attachment(BUILD_RECORD, moment, "Data", string=text)]
-
-
-def _link_problem(path: Path, issue_dir: Path) -> str | None:
-    """A link out of the issue folder is never read by the build, and its target is not the issue's to embed."""
-    if path.resolve().is_relative_to(issue_dir.resolve()):
-        return None
-    return "a link to a file outside the issue folder"
 
 
 def _attachment(name: str, moment: dt.datetime, relationship: str, **source: str) -> Any:

@@ -57,7 +57,7 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
         source = sources.get(src)
         where = source.position if source else None
         message = _not_in_html(source.texts, text) if source else None
-        message = message or _difference(written, IGNORED.sub("", "".join(printed.chars.get(src, []))))
+        message = message or _difference(written, text, IGNORED.sub("", "".join(printed.chars.get(src, []))))
         if message:
             problems.add(where, "", message)
         if src in printed.overflows:
@@ -108,7 +108,7 @@ def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
             if src not in printed.overflows and isinstance(box, boxes.TextBox | boxes.ReplacedBox | boxes.TableBox):
                 past = _past_edge(box, area)
                 if past > TOLERANCE_PX:
-                    what = box.text.replace("\u2060", "")[:30] if isinstance(box, boxes.TextBox) else box.element_tag
+                    what = _short(_spaced(box.text)) if isinstance(box, boxes.TextBox) else box.element_tag
                     printed.overflows[src] = (number, what, past / PX_PER_MM)
     return printed
 
@@ -158,9 +158,9 @@ def _not_in_html(texts: list[str], html_text: str) -> str | None:
     return None
 
 
-def _difference(written: str, printed: str) -> str | None:
-    """What differs between the characters written and printed, quoted as written so an editor can find it."""
-    expected = IGNORED.sub("", written)
+def _difference(written: str, expected: str, printed: str) -> str | None:
+    """What differs between the characters written (`expected`: without what the comparison ignores) and
+    printed, quoted as written so an editor can find it."""
     if expected == printed:
         return None
     if not printed:

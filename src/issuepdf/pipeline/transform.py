@@ -18,7 +18,19 @@ from markupsafe import Markup
 from ..content.chartspec import ChartSpec
 from ..content.fields import block_key
 from ..content.loader import KeyPath
-from ..content.model import Article, Block, Cell, Chart, Heading, Issue, Photo, Section, Table, printed_texts
+from ..content.model import (
+    Article,
+    Block,
+    Cell,
+    Chart,
+    Heading,
+    Issue,
+    Photo,
+    Section,
+    Table,
+    automatic_id,
+    printed_texts,
+)
 from ..content.problems import Position
 from ..content.theme import Theme
 from ..content.validate import Checked
@@ -154,9 +166,9 @@ def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Docum
     """Number, label and resolve everything in the issue."""
     context = _Context(checked, theme, fonts_id, cache)
     sections = [_section(context, s, section) for s, section in enumerate(checked.issue.sections, start=1)]
-    document = Document(checked.issue, sections, context.charts, context.placeholders, build_time(checked))
-    document.sources = context.sources
-    return document
+    return Document(
+        checked.issue, sections, context.charts, context.placeholders, build_time(checked), sources=context.sources
+    )
 
 
 def _section(context: _Context, s: int, section: Section) -> SectionView:
@@ -167,10 +179,10 @@ def _section(context: _Context, s: int, section: Section) -> SectionView:
         count = article.number if article.number is not None else count + 1
         keypath = ("sections", s - 1, "articles", a - 1)
         blocks = _blocks(context, article.body, keypath)
-        view = ArticleView(article, article.id or f"s{s}-a{a}", count if numbered else None, blocks)
+        view = ArticleView(article, article.id or automatic_id(s, a), count if numbered else None, blocks)
         view.src = context.source((*keypath, "title"), article.title)
         articles.append(view)
-    return SectionView(section, section.id or f"s{s}", section.running_title or section.title, articles)
+    return SectionView(section, section.id or automatic_id(s), section.running_title or section.title, articles)
 
 
 def _blocks(context: _Context, body: list[Block], article: KeyPath) -> list[BlockView]:
