@@ -7,7 +7,9 @@ recording a `Spot` for each key path. Later stages turn a key path back into `fi
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -73,11 +75,28 @@ class Loaded:
             path = path[:-1]
         return self.spots.get(path)
 
+    @cached_property
+    def strings(self) -> list[tuple[KeyPath, str]]:
+        """Every text of the data with its key path, in order: what the checks of `validate` go through
+        (read once, after the includes are spliced in)."""
+        return list(_strings(self.data))
+
     def position(self, path: KeyPath, *, key: bool = False) -> Position | None:
         spot = self.spot(path)
         if spot is None:
             return None
         return (spot.key or spot.value) if key else spot.value
+
+
+def _strings(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, (*path, i))
 
 
 def _position(path: Path, mark: yaml.Mark) -> Position:

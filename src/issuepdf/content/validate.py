@@ -86,21 +86,10 @@ def check(project: Project, problems: Problems, edition: str = "screen") -> Chec
     return checked
 
 
-def _walk_strings(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _walk_strings(value, (*path, key))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _walk_strings(value, (*path, i))
-
-
 def check_glyphs(loaded: Loaded, covered: frozenset[int], problems: Problems) -> None:
     """Report each character no font covers, once per text, at its column where it can tell."""
     covered_chars = _as_chars(covered)
-    for path, text in _walk_strings(loaded.data):
+    for path, text in loaded.strings:
         uncovered = {char for char in set(text) - covered_chars if needs_glyph(char)}  # fast: set arithmetic
         if not uncovered:
             continue
@@ -128,14 +117,14 @@ def _included_files(loaded: Loaded) -> list[Path]:
 
 def _inline_charts_with_csv(loaded: Loaded) -> Iterator[KeyPath]:
     """Chart blocks whose inline spec names a CSV (only spec files have a folder to read it from)."""
-    for path, _ in _walk_strings(loaded.data):
+    for path, _ in loaded.strings:
         if len(path) >= 2 and path[-2:] == ("chart", "csv") and "body" in path:
             yield path[:-1]
 
 
 def _chart_files(loaded: Loaded) -> Iterator[str]:
     """Every spec file a chart block names."""
-    for path, text in _walk_strings(loaded.data):
+    for path, text in loaded.strings:
         if path and path[-1] == "chart" and "body" in path and safe_relative(text):
             yield text
 
@@ -235,7 +224,7 @@ LINK_TARGET = re.compile(r"\]\(#([^)\s]+)\)")
 
 
 def _ids(loaded: Loaded) -> Iterator[tuple[KeyPath, str]]:
-    for path, text in _walk_strings(loaded.data):
+    for path, text in loaded.strings:
         if path and path[-1] == "id":
             yield path, text
 
@@ -267,7 +256,7 @@ def _automatic_ids(data: dict[str, Any]) -> Iterator[str]:
 def check_links(loaded: Loaded, problems: Problems) -> None:
     """Every `[…](#name)` link must lead somewhere: an id given in the issue or an automatic one."""
     targets = {text for _, text in _ids(loaded)} | set(_automatic_ids(loaded.data))
-    for path, text in _walk_strings(loaded.data):
+    for path, text in loaded.strings:
         for match in LINK_TARGET.finditer(text):
             name = match.group(1)
             if name not in targets:
@@ -282,7 +271,7 @@ LEFTOVER = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)[^*]*(?<=\S)\*(?![\w*])")
 
 def check_leftover_markup(loaded: Loaded, problems: Problems) -> None:
     """Markdown prints `**` it cannot match as asterisks: say where, instead of printing them."""
-    for path, text in _walk_strings(loaded.data):
+    for path, text in loaded.strings:
         if ("*" in text or "__" in text) and path and path[-1] not in ("id", "chart", "photo", "include"):
             shown = LEFTOVER.search(reader_text(text))
             if shown:
