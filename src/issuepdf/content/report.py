@@ -10,11 +10,12 @@ import difflib
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .loader import YAML_ADVICE, KeyPath, Loaded
+from .loader import YAML_ADVICE, KeyPath, Loaded, load_yaml
 from .problems import Problems
 
 
@@ -109,3 +110,16 @@ def _first_model(annotation: Any) -> type[BaseModel] | None:
             if found is not None:
                 return found
     return None
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def read_model(model: type[Model], path: Path, problems: Problems) -> Model | None:
+    """A settings file (issuepdf.yaml, theme.yaml) read like the issue, with its positions and bounds, into
+    `model`; an empty file gives the model's defaults. None when any problem was added."""
+    loaded = load_yaml(path, problems)
+    if loaded is None or problems:
+        return None
+    value: Model | None = validate_model(model, Loaded(loaded.data or {}, loaded.spots), {}, problems)
+    return None if problems else value

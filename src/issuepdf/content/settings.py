@@ -17,10 +17,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .errors import SettingsError
-from .loader import Loaded, load_yaml
 from .paths import project_root
 from .problems import Problems
-from .report import validate_model
+from .report import read_model
 
 SETTINGS_FILE = "issuepdf.yaml"
 PASSWORD_ENV = "ISSUEPDF_SMTP_PASSWORD"
@@ -220,10 +219,7 @@ def load_settings(issue_dir: Path) -> Settings:
 @lru_cache(maxsize=16)
 def _read_settings(path: Path, _size: int, _mtime_ns: int) -> Settings:
     problems = Problems()
-    loaded = load_yaml(path, problems)
-    settings: Settings | None = None
-    if loaded is not None and not problems:
-        settings = validate_model(Settings, Loaded(loaded.data or {}, loaded.spots), {}, problems)
+    settings = read_model(Settings, path, problems)
     if settings is None:
         raise SettingsError(
             f"{path}: {len(problems)} problem(s) in the settings", [str(problem) for problem in problems]

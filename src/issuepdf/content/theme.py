@@ -7,9 +7,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .errors import InvalidIssue
-from .loader import inside, load_yaml
+from .loader import inside
 from .problems import Position, Problems
-from .report import validate_model
+from .report import read_model
 
 
 class Theme(BaseModel):
@@ -43,11 +43,8 @@ def load_theme(layout_dirs: list[Path]) -> Theme:
         if inside(folder, "theme.yaml") is None:
             problems.add(Position(path), "", "a link to a file outside the layouts folder; copy the file in instead")
             raise InvalidIssue(problems)
-        loaded = load_yaml(path, problems)
-        theme = (
-            validate_model(Theme, loaded, {}, problems) if loaded is not None and loaded.data is not None else Theme()
-        )
-        if problems or theme is None:
+        theme = read_model(Theme, path, problems)
+        if theme is None:
             raise InvalidIssue(problems)
         return theme
     return Theme()
