@@ -16,7 +16,7 @@ import pytest
 
 from issuepdf.archive.manifest import MANIFEST_NAME, Manifest
 from issuepdf.archive.store import archive_issue
-from issuepdf.content import settings
+from issuepdf.content import report
 from issuepdf.mail.draft import compose
 from issuepdf.mail.send import plan_send
 from issuepdf.pipeline import build as pipeline_build
@@ -69,7 +69,7 @@ def test_a_send_plan_reads_the_settings_once(tmp_path: Path, monkeypatch: pytest
     issue = write_issue(project / "issues" / "260")
     (tmp_path / "subscribers.csv").write_text("email\nreader@example.org\n", encoding="utf-8")
     reads: list[Path] = []
-    original = settings.load_yaml
-    monkeypatch.setattr(settings, "load_yaml", lambda path, *args: reads.append(path) or original(path, *args))
+    original = report.load_yaml
+    monkeypatch.setattr(report, "load_yaml", lambda path, *args: reads.append(path) or original(path, *args))
     plan_send(issue, tmp_path / "subscribers.csv")
-    assert reads == [project / "issuepdf.yaml"]
+    assert [path for path in reads if path.name == "issuepdf.yaml"] == [project / "issuepdf.yaml"]  # theme.yaml too
