@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 import pytest
 
-from issuepdf.archive.catalog import ArticleEntry, Revision, article_text, open_catalog
+from issuepdf.archive.catalog import Revision, open_catalog
 from issuepdf.archive.manifest import FileRecord
 from issuepdf.archive.page import write_page
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.pipeline.build import check_issue
+from issuepdf.pipeline.contents import ArticleEntry, article_text
 
 from .support.archives import chromium
 

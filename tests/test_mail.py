@@ -208,17 +208,17 @@ def test_bodies_list_every_article_with_the_page_it_starts_on(draft: Draft) -> N
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     pages = page_texts(draft.pdf)
-    articles = [entry for entry in draft.contents if entry.level == 2]
-    assert [entry.title for entry in draft.contents] == [
+    articles = [article for section in draft.contents for article in section.articles]
+    assert [line for section in draft.contents for line in (section.title, *(a.label for a in section.articles))] == [
         "CHINA 창업",
         "1. 2021 후룬연구소 가젤 기업 선정",
         "중국 창업 뉴스",
         "1. 광저우 혁신 성과 교역회",
     ]
     for entry in articles:
-        assert entry.title.split(". ", 1)[1] in " ".join(pages[entry.page - 1].split())
-        assert f"  {entry.title} · {entry.page}쪽\n" in text
-        assert f">{entry.title}</td>" in html and f">{entry.page}쪽</td>" in html
+        assert entry.title in " ".join(pages[entry.page - 1].split())
+        assert f"  {entry.label} · {entry.page}쪽\n" in text
+        assert f">{entry.label}</td>" in html and f">{entry.page}쪽</td>" in html
     assert articles[1].page > articles[0].page
     assert text.startswith("주간 중국 창업 제260호 (2021.12.22)\nKIC 중국\n\n주간 중국 창업 제260호를 PDF 파일로")
     assert f"첨부: {KOREAN_NAME} ({draft.pages}쪽, " in text

@@ -48,7 +48,8 @@ def test_email_checks_once_and_lays_out_once(tmp_path: Path, calls: Counter[str]
     issue = write_issue(project(tmp_path / "project") / "issues" / "260")
     draft = compose(issue)
     assert calls == {"check": 1, "layout": 1}
-    assert [(entry.level, entry.title, entry.page) for entry in draft.contents] == outline(draft.pdf)
+    entries = [(1, s.title, s.page, [(2, a.label, a.page) for a in s.articles]) for s in draft.contents]
+    assert [line for *section, articles in entries for line in [tuple(section), *articles]] == outline(draft.pdf)
 
 
 def test_archive_checks_once_and_lays_out_twice(tmp_path: Path, calls: Counter[str]) -> None:

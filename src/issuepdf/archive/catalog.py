@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..content.errors import CatalogError
-from ..content.markup import reader_text
-from ..content.model import Article, printed_texts
-from .manifest import ArticleEntry, FileRecord
+from ..pipeline.contents import ArticleEntry
+from .manifest import FileRecord
 
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 2
@@ -153,13 +152,6 @@ class Found:
 def normalize(text: str) -> str:
     """NFKC, so decomposed Hangul (from macOS) and full-width letters match what editors type."""
     return unicodedata.normalize("NFKC", text)
-
-
-def article_text(article: Article) -> str:
-    """Every word of an article a reader sees besides its title (tag, source, outlet, credit, body: blocks,
-    captions, cells), as the page prints it: the same texts the fidelity check finds on the page."""
-    texts = printed_texts([getattr(article, name) for name in ("tag", "source", "outlet", "credit", "body")])
-    return "\n".join(text for text in map(reader_text, texts) if text)
 
 
 def _grams(piece: str) -> list[str]:

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ..content.errors import ManifestError
+from ..pipeline.contents import ArticleEntry
 from ..pipeline.record import sha256_file
 
 MANIFEST_NAME = "manifest.json"
 COVER_NAME = "cover.png"
 """Page 1 of the screen edition, small, for the archive page."""
-MANIFEST_FORMAT = 2
-"""2 added each article's printed number and text to the contents."""
+MANIFEST_FORMAT = 3
+"""2 added each article's printed number and text to the contents; 3 its tag, anchor id and lead."""
 
 
 @dataclass(frozen=True)
@@ -33,19 +34,6 @@ class FileRecord:
     path: str
     sha256: str
     size: int
-
-
-@dataclass(frozen=True)
-class ArticleEntry:
-    """An article as the manifest and the catalog keep it: where it stands, where it starts, its plain text."""
-
-    section: str
-    title: str
-    page: int
-    text: str = ""
-    """Every word a reader sees besides the title (empty in manifests of format 1)."""
-    number: int | None = None
-    """The number the PDF prints before the title (not always 1, 2, …); None in an unnumbered section."""
 
 
 @dataclass

@@ -37,14 +37,15 @@ from ..content.errors import ArchiveError, CatalogError, ManifestError, Unfilled
 from ..content.model import Issue
 from ..content.todo import unfilled
 from ..mail.draft import megabytes
-from ..pipeline.build import BuildResult, Run, begin, build_checked, check_project
+from ..pipeline.build import Run, begin, build_checked, check_project
+from ..pipeline.contents import ArticleEntry
 from ..pipeline.editions import PLANS, Edition
 from ..pipeline.logs import counting_warnings
 from ..pipeline.output import build_lock, write_atomic
 from ..pipeline.raster import render_pages
 from ..pipeline.record import sha256_file, versions
-from .catalog import Catalog, Revision, article_text, open_catalog
-from .manifest import COVER_NAME, MANIFEST_NAME, ArticleEntry, FileRecord, Manifest, record_files
+from .catalog import Catalog, Revision, open_catalog
+from .manifest import COVER_NAME, MANIFEST_NAME, FileRecord, Manifest, record_files
 from .page import write_page
 
 logger = logging.getLogger("issuepdf")
@@ -170,7 +171,7 @@ def _make_revision(run: Run, folder: Path, revision: int) -> tuple[Manifest, lis
             result = build_checked(run, edition, folder / plan.file_name(issue.number), warnings=warnings)
             editions[edition] = {"file": result.pdf.name, "pages": result.pages, "variant": plan.variant or "pdf-1.7"}
             if edition == "archive":
-                entries = _articles(result)
+                entries = [article for section in result.contents() for article in section.articles]
     (cover,) = render_pages(folder / editions["screen"]["file"], [1], folder, COVER_DPI, prefix=".cover")
     cover.rename(folder / COVER_NAME)
     manifest = Manifest(
@@ -189,18 +190,6 @@ def _make_revision(run: Run, folder: Path, revision: int) -> tuple[Manifest, lis
     for path in folder.iterdir():
         path.chmod(0o444)  # archived files are read-only: a slip of an editor's save cannot change them
     return manifest, entries
-
-
-def _articles(result: BuildResult) -> list[ArticleEntry]:
-    """Each article with its text, the number the build printed (transform numbers them: an article may set its
-    own, an unnumbered section has none), and the page it starts on in the layout."""
-    assert result.document is not None
-    pages = result.first_pages()
-    return [
-        ArticleEntry(section.section.title, view.article.title, pages[view.id], article_text(view.article), view.number)
-        for section in result.document.sections
-        for view in section.articles
-    ]
 
 
 def _refuse_identical(catalog: Catalog, issue: Issue, manifest: Manifest) -> None:

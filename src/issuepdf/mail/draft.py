@@ -35,7 +35,8 @@ from ..content.loader import load_yaml
 from ..content.model import Issue, Photo
 from ..content.problems import Problems
 from ..content.settings import EmailSettings, email_settings, fill_template, one_line
-from ..pipeline.build import BuildResult, Run, begin, build_checked, check_project
+from ..pipeline.build import Run, begin, build_checked, check_project
+from ..pipeline.contents import SectionEntry
 from ..pipeline.editions import PLANS
 from ..pipeline.logs import counting_warnings
 from ..pipeline.output import build_lock, replace_together, write_atomic
@@ -47,15 +48,6 @@ LISTED_IMAGES = 5
 """How many of the largest images an over-budget error names."""
 HEADER_WIDTH = 78
 """RFC 5322's recommended line length; the attachment header is folded to stay within it."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the contents: a section (level 1) or an article (level 2), and its first page."""
-
-    level: int
-    title: str
-    page: int
 
 
 @dataclass(frozen=True)
@@ -100,7 +92,7 @@ class Draft:
     message: EmailMessage
     """The message without Date, Message-ID or recipients."""
     pages: int
-    contents: list[Entry]
+    contents: list[SectionEntry]
     seconds: float
     """How long the PDF took to build."""
 
@@ -164,7 +156,7 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
             size = result.pdf.stat().st_size
             if size > budget:
                 raise over_budget(size, budget, largest_images(result.pdf, issue_dir, issue)[:LISTED_IMAGES])
-            entries = contents(result)
+            entries = result.contents()
             pdf = result.pdf.read_bytes()
             message = make_message(issue, settings, entries, pdf, result.pages)
             staged = Path(folder) / eml.name
@@ -195,18 +187,6 @@ def check_subject_values(issue_dir: Path, issue: Issue, settings: EmailSettings)
 
 
 # --- reading the PDF --------------------------------------------------------------------------
-
-
-def contents(result: BuildResult) -> list[Entry]:
-    """Sections and articles with the page each starts on, as the layout placed them (the PDF's bookmarks
-    say the same: they are made from these titles)."""
-    assert result.document is not None
-    pages = result.first_pages()
-    entries: list[Entry] = []
-    for section in result.document.sections:
-        entries.append(Entry(1, _spaced(section.section.title), pages[section.id]))
-        entries += [Entry(2, _spaced(article.label), pages[article.id]) for article in section.articles]
-    return entries
 
 
 def _spaced(title: str) -> str:
@@ -283,7 +263,9 @@ def _photo_names(issue: Issue) -> dict[str, str]:
 # --- the message ------------------------------------------------------------------------------
 
 
-def make_message(issue: Issue, settings: EmailSettings, entries: list[Entry], pdf: bytes, pages: int) -> EmailMessage:
+def make_message(
+    issue: Issue, settings: EmailSettings, entries: list[SectionEntry], pdf: bytes, pages: int
+) -> EmailMessage:
     """The draft: headers, text and HTML bodies, and the PDF attached under its reader-facing name."""
     values = template_values(issue)
     subject = fill_template(settings.subject, values)
@@ -346,19 +328,21 @@ def content_disposition(name: str, fallback: str) -> str:
     return "\n".join(lines)
 
 
-def text_body(subject: str, issue: Issue, intro: str, about: str, entries: list[Entry], footer: str | None) -> str:
+def text_body(
+    subject: str, issue: Issue, intro: str, about: str, entries: list[SectionEntry], footer: str | None
+) -> str:
     lines = [subject, issue.publisher, "", intro, f"첨부: {about}", "", "목차"]
-    for entry in entries:
-        if entry.level == 1:
-            lines += ["", entry.title]
-        else:
-            lines.append(f"  {entry.title} · {entry.page}쪽")
+    for section in entries:
+        lines += ["", _spaced(section.title)]
+        lines += [f"  {_spaced(article.label)} · {article.page}쪽" for article in section.articles]
     if footer:
         lines += ["", footer.strip()]
     return "\n".join(lines) + "\n"
 
 
-def html_body(subject: str, issue: Issue, intro: str, about: str, entries: list[Entry], footer: str | None) -> str:
+def html_body(
+    subject: str, issue: Issue, intro: str, about: str, entries: list[SectionEntry], footer: str | None
+) -> str:
     e = html.escape
     muted = "color:#666"
     out = [
@@ -372,18 +356,16 @@ def html_body(subject: str, issue: Issue, intro: str, about: str, entries: list[
         f'<p style="{muted}">첨부: {e(about)}</p>',
         '<h2 style="font-size:16px;margin:24px 0 8px">목차</h2>',
     ]
-    rows: list[str] = []
-    for entry in [*entries, None]:
-        if (entry is None or entry.level == 1) and rows:
-            out += ['<table role="presentation" style="border-collapse:collapse">', *rows, "</table>"]
-            rows = []
-        if entry is not None and entry.level == 1:
-            out.append(f'<h3 style="font-size:14px;margin:16px 0 4px">{e(entry.title)}</h3>')
-        elif entry is not None:
-            rows.append(
-                f'<tr><td style="padding:2px 16px 2px 0">{e(entry.title)}</td>'
-                f'<td style="text-align:right;white-space:nowrap;{muted}">{entry.page}쪽</td></tr>'
-            )
+    for section in entries:
+        out.append(f'<h3 style="font-size:14px;margin:16px 0 4px">{e(_spaced(section.title))}</h3>')
+        if section.articles:
+            out.append('<table role="presentation" style="border-collapse:collapse">')
+            out += [
+                f'<tr><td style="padding:2px 16px 2px 0">{e(_spaced(article.label))}</td>'
+                f'<td style="text-align:right;white-space:nowrap;{muted}">{article.page}쪽</td></tr>'
+                for article in section.articles
+            ]
+            out.append("</table>")
     if footer:
         closing = e(footer.strip()).replace("\n", "<br>")
         out.append(f'<p style="margin-top:24px;font-size:13px;{muted}">{closing}</p>')

@@ -24,6 +24,7 @@ from ..content.problems import Problems
 from ..content.theme import load_theme
 from ..content.validate import Checked, check
 from .charts import render_missing
+from .contents import SectionEntry, contents
 from .editions import PLANS, Edition, pdf_options, render_options
 from .fidelity import verify
 from .incremental import Session
@@ -54,13 +55,10 @@ class BuildResult:
     laid_out: weasyprint.Document | None = None
     """The pages as laid out, for what they know (where each article starts) without reading the PDF back."""
 
-    def first_pages(self) -> dict[str, int]:
-        """The page (from 1) where each section and article id first appears in the layout."""
-        pages: dict[str, int] = {}
-        for number, page in enumerate(self.laid_out.pages if self.laid_out else [], start=1):
-            for anchor in page.anchors:
-                pages.setdefault(anchor, number)
-        return pages
+    def contents(self) -> list[SectionEntry]:
+        """Every section and article with the page the layout put it on (see contents.py)."""
+        assert self.document is not None and self.laid_out is not None
+        return contents(self.document, self.laid_out)
 
 
 @dataclass

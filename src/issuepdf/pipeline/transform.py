@@ -81,6 +81,12 @@ class BlockView:
         return Markup(' data-src="{}"{}').format(self.src, Markup(' id="{}"').format(given) if given else "")
 
 
+def title_line(number: int | None, tag: str | None, title: str) -> str:
+    """An article's title line as plain text: `3. 【창업기업】 title`, without the parts it lacks."""
+    parts = [f"{number}." if number is not None else "", f"【{tag}】" if tag else "", title]
+    return " ".join(part for part in parts if part)
+
+
 @dataclass
 class ArticleView:
     """An article with its number, id and prepared blocks."""
@@ -95,9 +101,7 @@ class ArticleView:
     @property
     def label(self) -> str:
         """The title line as plain text, for bookmarks and the contents page."""
-        a = self.article
-        parts = [f"{self.number}." if self.number is not None else "", f"【{a.tag}】" if a.tag else "", a.title]
-        return " ".join(part for part in parts if part)
+        return title_line(self.number, self.article.tag, self.article.title)
 
 
 @dataclass
