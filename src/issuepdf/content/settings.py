@@ -189,6 +189,28 @@ class SmtpSettings(SettingsModel):
             return False
 
 
+def _editor_template(template: str) -> str:
+    """An editor link or command names a file and a place in it, nothing else."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in Formatter().parse(template) if name]
+    except ValueError as err:
+        raise ValueError(f"not a valid template ({err}); use {{path}}, {{line}} and {{col}}") from None
+    names = {name for name, spec, conversion in fields if not spec and not conversion}
+    if len(names) < len(fields) or not names <= {"path", "line", "col"} or "path" not in names:
+        raise ValueError("use {path} (and {line}, {col}), e.g. 'vscode://file/{path}:{line}:{col}'")
+    return template
+
+
+class ServeSettings(SettingsModel):
+    """`issuepdf serve`, the live preview; `serve:` in issuepdf.yaml."""
+
+    editor: Annotated[str, AfterValidator(one_line), AfterValidator(_editor_template)] = (
+        "vscode://file/{path}:{line}:{col}"
+    )
+    """What a click on a page offers: a link (`vscode://file/{path}:{line}:{col}`), or a command the
+    preview runs, without a shell (`emacsclient -n +{line}:{col} {path}`)."""
+
+
 class Settings(SettingsModel):
     """The root of issuepdf.yaml."""
 
@@ -196,6 +218,8 @@ class Settings(SettingsModel):
     """The email edition and its message."""
     smtp: SmtpSettings = SmtpSettings()
     """The mail server for `issuepdf send`."""
+    serve: ServeSettings = ServeSettings()
+    """The live preview of `issuepdf serve`."""
 
 
 def settings_path(issue_dir: Path) -> Path:
