@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from .addresses import normal_address
 from .errors import SettingsError
 from .paths import project_root
 from .problems import Problems
@@ -94,17 +95,13 @@ def _ascii_template(template: str) -> str:
 
 def _mailbox(value: str) -> str:
     """One address, with or without a display name: `KIC 중국 <news@kic.example>`."""
-    from email.headerregistry import Address  # imported here: a plain build never needs mail code
-    from email.utils import getaddresses
-
     one_line(value)
-    pairs = getaddresses([value])
-    if len(pairs) != 1 or "@" not in pairs[0][1] or not pairs[0][1].isascii():
-        raise ValueError(f"not one email address: {value!r} (write e.g. 'KIC 중국 <news@example.org>')")
     try:
-        Address(addr_spec=pairs[0][1])
-    except (ValueError, IndexError) as err:
-        raise ValueError(f"not an email address: {value!r} ({err})") from None
+        normal_address(value)
+    except ValueError as err:
+        raise ValueError(
+            f"not one email address: {value!r} ({err}; write e.g. 'KIC 중국 <news@example.org>')"
+        ) from None
     return value
 
 

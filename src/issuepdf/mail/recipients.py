@@ -7,11 +7,9 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
+from ..content.addresses import normal_address
 from ..content.errors import IssuepdfError
 
 HEADER_NAMES = {"email", "e-mail", "mail", "address", "email address", "이메일", "메일", "이메일 주소", "주소"}
@@ -69,24 +67,6 @@ def cell_addresses(cell: str) -> list[str]:
     Commas and semicolons inside quotes or `<…>` do not split: `"Kim, Minsu" <kim@x.org>` is one.
     """
     return [piece.strip() for piece in CELL_ADDRESS.findall(cell) if piece.strip()]
-
-
-def normal_address(text: str) -> str:
-    """The plain address in `text` (`name <a@b>` or `a@b`) as SMTP takes it; raises ValueError.
-
-    The domain is checked and made ASCII per IDNA 2008 / UTS 46 (email-validator), as mail
-    servers resolve it: IDNA 2003 would send `straße.de` to `strasse.de` and `ς` as `σ`.
-    """
-    _, address = parseaddr(text.strip())
-    if not address:
-        raise ValueError("not an email address")
-    try:
-        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as err:
-        raise ValueError(str(err)) from None
-    if checked.ascii_email is None:  # only without allow_smtputf8=False; kept for the type
-        raise ValueError("needs SMTPUTF8 (a non-ASCII name before the @)")
-    return checked.ascii_email
 
 
 def read_recipients(path: Path) -> Recipients:
