@@ -208,6 +208,27 @@ class ServeSettings(SettingsModel):
     preview runs, without a shell (`emacsclient -n +{line}:{col} {path}`)."""
 
 
+def _site_url(value: str) -> str:
+    """An absolute http(s) URL without query or fragment; kept without its trailing slash."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or " " in value:
+        raise ValueError(f"not a web address: {value!r} (write e.g. 'https://example.org/bulletin')")
+    return value.rstrip("/")
+
+
+def _issn(value: str) -> str:
+    """Eight characters `NNNN-NNNC` whose last is the ISO 3297 check digit (0-9 or X)."""
+    digits = value.replace("-", "")
+    if not re.fullmatch(r"\d{4}-\d{3}[\dX]", value):
+        raise ValueError(f"not an ISSN: {value!r} (write e.g. '1234-5679')")
+    check = -sum(int(d) * (8 - i) for i, d in enumerate(digits[:7])) % 11
+    if digits[7] != ("X" if check == 10 else str(check)):
+        raise ValueError(f"not an ISSN: {value!r} (its check digit should be {'X' if check == 10 else check})")
+    return value
+
+
 class Settings(SettingsModel):
     """The root of issuepdf.yaml."""
 
@@ -215,6 +236,10 @@ class Settings(SettingsModel):
     """The email edition and its message."""
     smtp: SmtpSettings = SmtpSettings()
     """The mail server for `issuepdf send`."""
+    site_url: Annotated[str, AfterValidator(_site_url)] | None = None
+    """Where the web edition is published (`https://example.org/bulletin`): canonical URLs, feeds, email links."""
+    issn: Annotated[str, AfterValidator(_issn)] | None = None
+    """The bulletin's ISSN (`1234-5679`), printed in the web edition's masthead and metadata."""
     serve: ServeSettings = ServeSettings()
     """The live preview of `issuepdf serve`."""
 
