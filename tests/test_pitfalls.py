@@ -16,6 +16,8 @@ from issuepdf.pipeline.logs import WarningCounter
 
 from .support.issues import HEAD, MakeIssue
 
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"/>'
+
 
 def problems_of(issue_dir: Path) -> list[str]:
     with pytest.raises(InvalidIssue) as caught:
@@ -193,6 +195,28 @@ def test_korean_emphasis_is_applied_not_printed(make_issue: MakeIssue, text: str
 def test_leftover_emphasis_marks_are_reported(make_issue: MakeIssue, text: str) -> None:
     problems = problems_of(make_issue({"issue.yaml": article(f'- "{text}"')}))
     assert len(problems) == 1 and "would be printed as it stands" in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    ("body", "extra", "reported"),
+    [
+        (['- table: [["** 셀**", 1]]'], "", "sections.0.articles.0.body.0.table.0.0"),
+        (['- {photo: p.svg, caption: "** 설명**", alt: "** 대체**"}'], "", "sections.0.articles.0.body.0.caption"),
+        (
+            ['- {timeline: [{stage: "** 단계**", text: "** 목표**"}]}'],
+            "",
+            "sections.0.articles.0.body.0.timeline.0.text",
+        ),
+        (["- 문단"], '        source: "** 출처**"\n        credit: "** 크레딧**"\n', "sections.0.articles.0.credit"),
+    ],
+)
+def test_leftover_emphasis_is_reported_only_where_markdown_formats_the_text(
+    make_issue: MakeIssue, body: list[str], extra: str, reported: str
+) -> None:
+    """Titles, alt texts, stage names and an article's source print as written: their asterisks are text."""
+    issue = make_issue({"issue.yaml": article(*body, extra=extra), "p.svg": SVG})
+    problems = problems_of(issue)
+    assert len(problems) == 1 and f": {reported}: " in problems[0], problems
 
 
 @pytest.mark.parametrize("tag", ["창업(정책)", ")", "(주)"])

@@ -83,5 +83,19 @@ def printable_image(name: str, info: ValidationInfo) -> str:
 FilePath = Annotated[str, AfterValidator(existing_file)]
 """A file inside the issue folder, relative to it (for a chart spec: relative to the spec)."""
 
+
+class _Markdown:
+    """The mark of a field whose text Markdown formats (see `markdown.markdown_paths`)."""
+
+    def __repr__(self) -> str:
+        return "MARKDOWN"
+
+
+MARKDOWN = _Markdown()
+
 Text = Annotated[str, Field(min_length=1)]
+"""Text printed exactly as written (titles, tags, names)."""
+Markdown = Annotated[str, Field(min_length=1), MARKDOWN]
 """Text with Markdown inline formatting: **bold**, *italic*, `code`, [links](https://…)."""
+MaybeMarkdown = Annotated[str, MARKDOWN] | None
+"""Optional text with Markdown inline formatting (captions, sources, credits)."""

@@ -19,7 +19,18 @@ from pydantic import (
 )
 
 from .chartspec import ChartSpec
-from .fields import BlockModel, Date, FilePath, Model, Text, block_key, printable_image
+from .fields import (
+    MARKDOWN,
+    BlockModel,
+    Date,
+    FilePath,
+    Markdown,
+    MaybeMarkdown,
+    Model,
+    Text,
+    block_key,
+    printable_image,
+)
 from .settings import EmailSettings
 
 # --- blocks -----------------------------------------------------------------------------------
@@ -28,7 +39,7 @@ from .settings import EmailSettings
 class Heading(BlockModel):
     """A heading inside an article: level 1 `1) 행사 성과`, 2 `①개요`, 3 `▶산업분포`."""
 
-    heading: Text
+    heading: Markdown
     """The heading's text, without its number (the number is added)."""
     level: Literal[1, 2, 3] = 1
     """1 numbers `1)`, `2)` …; 2 numbers `①`, `②` … within its level-1 heading; 3 marks `▶`."""
@@ -39,16 +50,16 @@ class Heading(BlockModel):
 class Lead(BlockModel):
     """A run-in head: a bold lead followed, on the same line, by its paragraph."""
 
-    lead: Text
+    lead: Markdown
     """The bold lead, e.g. `▶산업분포:`."""
-    text: Text
+    text: Markdown
     """The paragraph that follows the lead."""
 
 
 class BulletList(BlockModel):
     """A bullet list; items are Markdown text."""
 
-    list: Annotated[list[Text], Field(min_length=1)]
+    list: Annotated[list[Markdown], Field(min_length=1)]
     """The items."""
     marker: Literal["○", "⬧", "•", "-", "▶"] = "•"
     """The bullet printed before each item."""
@@ -57,7 +68,7 @@ class BulletList(BlockModel):
 class NumberedList(BlockModel):
     """A numbered list, such as the conditions `i.`, `ii.`, … of a programme."""
 
-    numbered: Annotated[list[Text], Field(min_length=1)]
+    numbered: Annotated[list[Markdown], Field(min_length=1)]
     """The items."""
     style: Literal["roman", "decimal", "circled", "paren"] = "roman"
     """`roman` i. ii.; `decimal` 1. 2.; `circled` ① ②; `paren` 1) 2)."""
@@ -73,9 +84,9 @@ class Photo(BlockModel):
     """Until the photo file exists, print a marked placeholder of this aspect ratio in its place."""
     photo: Annotated[FilePath, AfterValidator(printable_image)]
     """The image file (JPEG, PNG or SVG), relative to the issue folder."""
-    source: str | None = None
+    source: MaybeMarkdown = None
     """Where the photo comes from, printed after `출처:`."""
-    caption: str | None = None
+    caption: MaybeMarkdown = None
     """A description printed after the source."""
     alt: str | None = None
     """A description for readers who cannot see the photo."""
@@ -88,7 +99,7 @@ class Photo(BlockModel):
 class Cell(Model):
     """A table cell given as a mapping, for spans and alignment."""
 
-    text: str | int | float = ""
+    text: Annotated[str, MARKDOWN] | int | float = ""
     """The cell's content (Markdown text or a number)."""
     colspan: Annotated[int, Field(ge=1)] = 1
     """How many columns the cell spans."""
@@ -100,7 +111,7 @@ class Cell(Model):
     """Set a body cell as a heading cell (bold, shaded), e.g. a spanning `공통 조건` row."""
 
 
-CellValue = str | int | float | None | Cell
+CellValue = Annotated[str, MARKDOWN] | int | float | None | Cell
 Row = list[CellValue]
 
 
@@ -117,11 +128,11 @@ class Table(BlockModel):
     """Relative column widths, e.g. `[1, 3, 1]`."""
     groups: Annotated[int, Field(ge=1, le=4)] = 1
     """Split the rows into this many column groups set side by side (표 1's ranked list)."""
-    caption: str | None = None
+    caption: MaybeMarkdown = None
     """Printed under the table after `표 N)`."""
     labeled: bool = True
     """Count the table and print `표 N)`; false for a table the original printed without a label."""
-    source: str | None = None
+    source: MaybeMarkdown = None
     """Where the data comes from, printed after `출처:`."""
 
     @model_validator(mode="after")
@@ -164,9 +175,9 @@ class Chart(BlockModel):
         Discriminator(lambda v: "<file>" if isinstance(v, str) else "<spec>"),
     ]
     """The chart spec: a YAML file relative to the issue folder, or the spec itself."""
-    caption: str | None = None
+    caption: MaybeMarkdown = None
     """Printed under the chart after `표 N)`."""
-    source: str | None = None
+    source: MaybeMarkdown = None
     """Where the data comes from, printed after `출처:`."""
     alt: str | None = None
     """A description for readers who cannot see the chart."""
@@ -175,14 +186,14 @@ class Chart(BlockModel):
 class Note(BlockModel):
     """An editor's note in smaller type: `(편집자 주: …)`."""
 
-    note: Text
+    note: Markdown
     """The note's text, without the `편집자 주:` label."""
 
 
 class Sources(BlockModel):
     """The closing sources block: `*출처:` then `1) …`, `2) …`."""
 
-    sources: Annotated[list[Text], Field(min_length=1)]
+    sources: Annotated[list[Markdown], Field(min_length=1)]
     """One source per item; URLs are printed as links."""
 
 
@@ -193,7 +204,7 @@ class Stage(Model):
     """The stage's name, e.g. `Ⅰ단계`."""
     period: str | None = None
     """When, e.g. `2020년까지`."""
-    text: Text
+    text: Markdown
     """The goal of the stage."""
 
 
@@ -207,7 +218,7 @@ class Timeline(BlockModel):
 class Flow(BlockModel):
     """A process flow: steps in boxes joined by arrows, wrapping onto several lines if needed."""
 
-    flow: Annotated[list[Text], Field(min_length=2)]
+    flow: Annotated[list[Markdown], Field(min_length=2)]
     """The steps in order."""
 
 
@@ -218,7 +229,7 @@ class Profile(Model):
     """The name in the left cell, e.g. `ACC`."""
     field: str | None = None
     """Its field, printed under the name, e.g. `신유통 분야`."""
-    text: Text | Annotated[list[Text], Field(min_length=1)]
+    text: Markdown | Annotated[list[Markdown], Field(min_length=1)]
     """The description in the right cell; a list for several paragraphs."""
 
 
@@ -232,7 +243,7 @@ class Profiles(BlockModel):
 class Checklist(BlockModel):
     """A boxed checklist, e.g. of the documents an application needs."""
 
-    checklist: Annotated[list[Text], Field(min_length=1)]
+    checklist: Annotated[list[Markdown], Field(min_length=1)]
     """The items."""
     title: str | None = None
     """A title at the top of the box."""
@@ -273,7 +284,7 @@ def _block_tag(value: Any) -> str | None:
 
 
 Block = Annotated[
-    Annotated[Text, Tag("<text>")]
+    Annotated[Markdown, Tag("<text>")]
     | Annotated[Heading, Tag("<heading>")]
     | Annotated[Lead, Tag("<lead>")]
     | Annotated[BulletList, Tag("<list>")]
@@ -333,7 +344,7 @@ class Article(Model):
     """The outlet of a newsletter article, printed with `published` under the title."""
     published: Date | None = None
     """The outlet's publication date."""
-    credit: str | None = None
+    credit: MaybeMarkdown = None
     """A closing source line, right-aligned at the end of the article."""
     body: Annotated[list[Block], Field(min_length=1)]
     """The blocks of the article, in order."""

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from .advice import advise
 from .chartspec import ChartSpec, Series
 from .fonts import coverage, needs_glyph
+from .formatted import markdown_paths
 from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
 from .markup import reader_text
 from .model import AUTOMATIC_ID, BLOCK_TYPES, Issue, automatic_id
@@ -271,8 +272,9 @@ LEFTOVER = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)[^*]*(?<=\S)\*(?![\w*])")
 
 def check_leftover_markup(loaded: Loaded, problems: Problems) -> None:
     """Markdown prints `**` it cannot match as asterisks: say where, instead of printing them."""
+    formatted = set(markdown_paths(loaded.data))
     for path, text in loaded.strings:
-        if ("*" in text or "__" in text) and path and path[-1] not in ("id", "chart", "photo", "include"):
+        if ("*" in text or "__" in text) and path in formatted:
             shown = LEFTOVER.search(reader_text(text))
             if shown:
                 problems.add(
