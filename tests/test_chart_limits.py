@@ -12,8 +12,8 @@ import pytest
 
 from issuepdf.content.chartspec import MAX_CHART_POINTS
 from issuepdf.content.errors import ChartError
-from issuepdf.content.paths import Project
 from issuepdf.content.problems import Problems
+from issuepdf.content.project import Project
 from issuepdf.content.validate import check
 from issuepdf.pipeline.charts import ChartJob, render_missing
 

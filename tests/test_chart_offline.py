@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from issuepdf.content.paths import Project
 from issuepdf.content.problems import Problems
+from issuepdf.content.project import Project
 from issuepdf.content.validate import check
 from issuepdf.pipeline.charts import ChartJob, render_missing
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from issuepdf.content.fonts import fonts_sha256
-from issuepdf.content.paths import Project
+from issuepdf.content.project import Project
 from issuepdf.content.theme import load_theme
 from issuepdf.pipeline.build import check_issue
 from issuepdf.pipeline.render import render_html

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from issuepdf.content.errors import InvalidIssue
-from issuepdf.content.paths import Project
+from issuepdf.content.project import Project
 from issuepdf.pipeline.build import check_issue
 
 from .support.issues import HEAD, MakeIssue

@@ -1,10 +1,8 @@
 """Where things are: the project an issue belongs to (its layouts and fonts, beside the issues or in the
-source tree), found once per run and carried by a `Project` to every stage that needs a path."""
+source tree). A run finds it once and carries it in a `project.Project`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from .errors import IssuepdfError
@@ -26,41 +24,3 @@ def project_root(issue_dir: Path) -> Path:
 def cache_dir(issue_dir: Path) -> Path:
     """Per-issue cache of rendered charts; safe to delete, never committed."""
     return issue_dir / ".cache"
-
-
-@dataclass(frozen=True)
-class Project:
-    """An issue folder and the project it belongs to, resolved once: every stage asks this where things are,
-    and nothing looks the project up again."""
-
-    issue_dir: Path
-    """The issue's folder, resolved."""
-    root: Path
-    """The project: the folder with `layouts/` and `fonts/` (and `issuepdf.yaml`)."""
-
-    @classmethod
-    def of(cls, issue_dir: Path) -> Project:
-        resolved = issue_dir.resolve()
-        return cls(resolved, project_root(resolved))
-
-    @property
-    def fonts(self) -> Path:
-        return self.root / "fonts"
-
-    @property
-    def layouts(self) -> Path:
-        return self.root / "layouts"
-
-    @cached_property
-    def layout_dirs(self) -> tuple[Path, ...]:
-        """The template fallback chain: the issue's overrides, then the project's layouts."""
-        return tuple(d for d in (self.issue_dir / "layouts", self.layouts) if d.is_dir())
-
-    @property
-    def cache(self) -> Path:
-        return cache_dir(self.issue_dir)
-
-    @property
-    def readable(self) -> list[Path]:
-        """What WeasyPrint and the watcher may read: the issue, the project's layouts and fonts."""
-        return [self.issue_dir, self.layouts, self.fonts]

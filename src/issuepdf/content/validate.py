@@ -25,8 +25,8 @@ from .formatted import markdown_paths
 from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
 from .markup import reader_text
 from .model import AUTOMATIC_ID, BLOCK_TYPES, Issue, automatic_id
-from .paths import Project
 from .problems import Position, Problems
+from .project import Project
 from .report import validate_model
 
 TAG_MODELS: dict[str, type[BaseModel]] = {f"<{key}>": model for key, model in BLOCK_TYPES.items()}

@@ -23,8 +23,8 @@ import yaml
 
 from ..content.errors import InvalidIssue, NewIssueError
 from ..content.model import Article, Issue, Section
-from ..content.paths import Project
 from ..content.problems import Problems
+from ..content.project import Project
 from ..content.todo import PLACEHOLDER
 from ..content.validate import check
 

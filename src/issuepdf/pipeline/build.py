@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING
 
 from ..content.errors import InvalidIssue, StrictFailure
 from ..content.fonts import fonts_sha256, use_project_fonts
-from ..content.paths import Project
 from ..content.problems import Problems
-from ..content.theme import load_theme
+from ..content.project import Project
 from ..content.validate import Checked, check
 from .charts import render_missing
 from .contents import SectionEntry, contents
@@ -99,8 +98,7 @@ def prepare_document(checked: Checked, timer: Timer) -> Document:
     """Transform the issue and make sure every chart's SVG and photo placeholder exists."""
     project = checked.project
     with timer.step("assets"):
-        theme = load_theme(list(project.layout_dirs))
-        document = prepare(checked, theme, fonts_sha256(project.fonts), project.cache)
+        document = prepare(checked, project.theme, fonts_sha256(project.fonts), project.cache)
         document.rendered = render_missing(document.charts)
         write_placeholders(document.placeholders)
     return document

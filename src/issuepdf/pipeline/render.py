@@ -25,8 +25,8 @@ from platformdirs import user_cache_dir
 from .. import __version__
 from ..content.errors import TemplateFailure
 from ..content.markup import LineBreaking, inline, plain
-from ..content.paths import Project
 from ..content.problems import Position
+from ..content.project import Project
 from .editions import PLANS, EditionPlan
 from .transform import CIRCLED, ArticleView, Document, SectionView
 
