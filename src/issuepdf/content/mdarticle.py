@@ -43,7 +43,8 @@ LEAD = re.compile(r"(?P<lead>▶[^\n:]*:)\s+(?P<text>\S.*)", re.DOTALL)
 """A run-in lead: `▶산업분포: 새로 진입한 …`."""
 ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv")
 
-_markdown = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_DEPTH}).enable("table")
+_markdown = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_DEPTH}).enable("table").disable("inline")
+"""Blocks only: the inline Markdown of each text is read once, by the check and the render, as for YAML."""
 
 
 def load_markdown(path: Path, problems: Problems, budget: Budget | None = None) -> Loaded | None:
@@ -160,7 +161,7 @@ class _Reader:
         photo = PHOTO.fullmatch(content)
         if photo:
             return self._photo(photo, keypath, line)
-        if content.startswith("![") and any(child.type == "image" for child in inline.children or []):
+        if content.startswith("![") and "](" in content and "\n" not in content:
             self._problem(line, keypath, 'write a photo alone on its line as ![caption](images/x.jpg "출처")')
             return None
         lines = content.split("\n")
