@@ -36,9 +36,9 @@ def glued(word: str) -> str:
     return word[0] + "".join(gap + char for gap, char in zip(gaps, word[1:], strict=True))
 
 
-def marked(text: str) -> str:
-    """The text as word mode marks it, entities decoded."""
-    return unescape(keep_words(str(escape(text))))
+def marked(text: str, compounds: bool = True) -> str:
+    """The text as word mode marks it in prose (compounds open), entities decoded."""
+    return unescape(keep_words(str(escape(text)), compounds))
 
 
 @pytest.mark.parametrize("word", PROTECTED)
@@ -97,11 +97,11 @@ def test_a_word_too_wide_for_a_line_breaks_between_its_syllables(run: str) -> No
 
 
 def test_a_word_too_wide_to_glue_breaks_beside_punctuation_not_between_letters() -> None:
-    words = ["단계", "인큐베이터", "액셀러레이터", "과학"]
+    words = ["단계", "인큐베이터", "엑셀러레이", "과학기술"]
     assert marked("+".join(words)) == "+".join(map(glued, words))
     assert (
         marked("재외동포신문(http://www.kic.org)")
-        == f"{glued('재외동포신문')}(http://{BREAK}www.{BREAK}kic.{BREAK}org)"
+        == f"{glued('재외')}{glued('동포신문')}(http://{BREAK}www.{BREAK}kic.{BREAK}org)"
     )
 
 
@@ -110,9 +110,34 @@ def test_latin_letters_too_many_for_a_line_break_every_so_often() -> None:
 
 
 def test_the_widest_glued_word_is_the_limit() -> None:
-    widest = "가" * (MAX_GLUED_WIDTH // 2)
+    widest = "中" * (MAX_GLUED_WIDTH // 2)
     assert marked(widest) == glued(widest)
-    assert marked(widest + "가") == widest + "가"
+    assert marked(widest + "中") == widest + "中"
+
+
+@pytest.mark.parametrize(
+    ("word", "pieces"),
+    [
+        ("과학기술정보통신부는", ["과학", "기술", "정보", "통신부는"]),  # after every second syllable
+        ("재중한인과학기술자협회와의", ["재중", "한인", "과학", "기술", "자협", "회와의"]),
+        ("중소기업에서", ["중소", "기업에서"]),  # six syllables: one place, three kept at the end
+        ("진펑커지(金风科技),", ["진펑커지", "(金风科技),"]),  # a gloss after a name of three syllables
+        ("‘창업보육센터’를", ["‘창업", "보육센터’를"]),  # the quotes stay with the syllables beside them
+    ],
+)
+def test_a_long_compound_may_break_between_syllables_away_from_its_ends(word: str, pieces: list[str]) -> None:
+    assert marked(word) == "".join(map(glued, pieces))
+
+
+@pytest.mark.parametrize(
+    "word", ["컨퍼런스를", "인큐베이터", "기업(高新技术企业)으로", "화웨이(华为)는", "K-스타트업이"]
+)
+def test_a_word_of_five_syllables_or_a_short_gloss_stays_whole(word: str) -> None:
+    assert marked(word) == glued(word)
+
+
+def test_titles_keep_their_compounds_whole() -> None:
+    assert marked("과학기술정보통신부는", compounds=False) == glued("과학기술정보통신부는")
 
 
 def test_the_cluster_shortcut_skips_only_characters_that_never_join_a_cluster() -> None:

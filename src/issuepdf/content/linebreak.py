@@ -35,6 +35,18 @@ letters still wider than this between its syllables, or every 30 characters if L
 processor breaks a word longer than the line.
 """
 
+COMPOUND_SYLLABLES = 6
+"""A run of this many Hangul syllables or more is a compound (`과학기술정보통신부는`): it may break inside.
+
+Kept whole, such a word leaves up to its own width as stretched spaces on the line before it (5× the
+normal space, seen on issue 260). Korean typesetting breaks a long compound at a syllable rather than
+leave a loose line; the break falls after an even number of syllables from the word's start (Sino-Korean
+compounds are made of two-syllable words: `과학기술|정보통신부는`), with at least two syllables before and
+three after it, so that a particle (`는`, `에서`) never starts a line alone.
+"""
+COMPOUND_HEAD, COMPOUND_TAIL = 2, 3
+"""The fewest syllables of a compound left before and after a break inside it."""
+
 URL_BREAK_AFTER = "/.-?&=_"
 """URL punctuation a line may break after (a run of them, like `//`, is not split)."""
 
@@ -44,19 +56,25 @@ _URL = re.compile(r"(?:https?://|www\.)[!-~]+")
 _URL_GAP = re.compile(f"[{re.escape(URL_BREAK_AFTER)}](?=[^{re.escape(URL_BREAK_AFTER)}])")
 _LATIN_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]{2,}")
+_COMPOUND = re.compile(f"[\uac00-\ud7a3]{{{COMPOUND_SYLLABLES},}}")
+_GLOSS = re.compile(r"(?<=[\uac00-\ud7a3]{3})[(（〔][\u4e00-\u9fff][^\s)）〕]{2,}[)）〕]")
+"""A Hanja gloss in brackets, of three characters or more, after a name of three syllables or more:
+`진펑커지(金风科技)` (lists of such names leave few spaces to stretch); not `기업(高新技术企业)`."""
 _MAY_CLUSTER = re.compile(r"[^\x00-\u02ff\uac00-\ud7a3\u4e00-\u9fff]")
 """A shortcut past most text: below U+0300, Hangul syllables and CJK ideographs, no character joins a
 grapheme cluster (in a cluster, some character is outside these: a mark, a jamo, a ZWJ...)."""
 
 
-def keep_words(html: str) -> str:
+def keep_words(html: str, compounds: bool = False) -> str:
     """Mark the words of an HTML fragment's text; tags stay as they are, and words run across them.
 
-    Entities are decoded first, so that `&lt;` is glued like `<` (and re-escaped after).
+    Entities are decoded first, so that `&lt;` is glued like `<` (and re-escaped after). With
+    `compounds` (justified prose), long compounds may break between syllables (`COMPOUND_SYLLABLES`);
+    titles and labels, set ragged, keep them whole.
     """
     parts = _TAG.split(html)
     texts = [unescape(part) for part in parts[::2]]
-    marks = word_marks("".join(texts))
+    marks = word_marks("".join(texts), compounds)
     start = 0
     for i, text in enumerate(texts):
         parts[2 * i] = str(escape("".join(map(add, marks[start : start + len(text)], text))))
@@ -64,7 +82,7 @@ def keep_words(html: str) -> str:
     return "".join(parts)
 
 
-def word_marks(text: str) -> list[str]:
+def word_marks(text: str, compounds: bool = False) -> list[str]:
     """What goes before each character: a joiner inside a word, a break opportunity, or nothing.
 
     Each rule runs over the whole text, later ones winning (rules per word would cost more).
@@ -75,6 +93,8 @@ def word_marks(text: str) -> list[str]:
     _break_urls(text, marks)
     for word in long_words:
         _open_long_word(word.group(), marks, word.start())
+    if compounds:
+        _open_compounds(text, marks)
     for i in _inside_clusters(text):
         marks[i] = ""
     for run in _ASCII_RUN.finditer(text):  # Latin letters and digits never break between themselves
@@ -107,6 +127,19 @@ def _break_urls(text: str, marks: list[str]) -> None:
         for url in _URL.finditer(text):
             for gap in _URL_GAP.finditer(url.group()):
                 marks[url.start() + gap.end()] = BREAK
+
+
+def _open_compounds(text: str, marks: list[str]) -> None:
+    """A long run of Hangul syllables may break after every second syllable, away from its ends; a Hanja
+    gloss in brackets may start a line (`진펑커지|(金风科技),`), as Korean typesetting allows before an
+    opening bracket."""
+    for run in _COMPOUND.finditer(text):
+        start, end = run.span()
+        for i in range(start + COMPOUND_HEAD, end - COMPOUND_TAIL + 1, 2):
+            marks[i] = ""
+    if "(" in text or "（" in text or "〔" in text:
+        for gloss in _GLOSS.finditer(text):
+            marks[gloss.start()] = ""
 
 
 def _open_long_word(word: str, marks: list[str], start: int) -> None:

@@ -31,10 +31,12 @@ _MARKDOWN_SIGNS = re.compile(r"[*_`\[\]<>&!\\~]|https?:|www\.|\w@\w|  $", re.MUL
 
 def inline(text: str, breaking: LineBreaking) -> Markup:
     """Markdown inline formatting to HTML; raw HTML in the text is shown, never interpreted."""
-    if not _MARKDOWN_SIGNS.search(text):  # most paragraphs: skip the parser, same output
-        return plain(text.strip(), breaking)
-    html = _markdown.renderInline(text).strip()
-    return Markup(keep_words(html) if breaking == "word" else html)
+    if _MARKDOWN_SIGNS.search(text):
+        html = _markdown.renderInline(text).strip()
+    else:  # most paragraphs: skip the parser, same output
+        html = str(escape(text.strip()))
+    # prose is justified: long compounds may break rather than leave a loose line (linebreak.py)
+    return Markup(keep_words(html, compounds=True) if breaking == "word" else html)
 
 
 def reader_text(markdown: str) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..content.markup import reader_text
 from ..content.problems import Problems
+from .measure import marked, roots
 from .typeset import PX_PER_MM
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class _Printed:
 
 def verify(document: weasyprint.Document, sources: dict[str, Source], problems: Problems) -> None:
     """Add an error for every marked element whose text is not printed as written, or runs off its page."""
-    owners, expected = _marked(_roots(document))
+    owners, expected = marked(roots(document))
     printed = _printed(document, owners)
     for src, written in expected.items():
         text = IGNORED.sub("", written)
@@ -69,26 +70,6 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
             "",
             "not in the page's HTML: the layout template leaves this block out, or drops its {{ b.attributes }}",
         )
-
-
-def _roots(document: weasyprint.Document) -> list[Any]:
-    """The HTML roots the pages were laid out from: one, or one per part in an incremental build."""
-    roots = {id(root): root for root in (page._page_box.children[0].element for page in document.pages)}
-    return list(roots.values())
-
-
-def _marked(roots: list[Any]) -> tuple[dict[int, str], dict[str, str]]:
-    """Element (by id) → source key of the marked element it is in; source key → the element's text."""
-    owners: dict[int, str] = {}
-    expected: dict[str, str] = {}
-    for element in (element for root in roots for element in root.iter()):
-        src = element.get("data-src")
-        if src is None:
-            continue
-        expected[src] = "".join(element.itertext())
-        for inner in element.iter():
-            owners[id(inner)] = src
-    return owners, expected
 
 
 def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..content.errors import LayoutTimeout
 from ..content.images import printable_bytes
+from .justify import even_out
 
 if TYPE_CHECKING:
     import weasyprint
@@ -92,7 +93,8 @@ def fetcher(roots: list[Path]) -> Any:
 def typeset(
     html: str, base_dir: Path, roots: list[Path], first_page: int | None = None, **options: Any
 ) -> weasyprint.Document:
-    """Lay out the HTML; relative URLs resolve against the issue folder.
+    """Lay out the HTML; relative URLs resolve against the issue folder. Loose justified lines are then
+    evened out (see justify.py), so every layout, whole or of one article, is set alike.
 
     `first_page` numbers the first page (an article typeset alone in an incremental build);
     `options` go to WeasyPrint's render (a shared font configuration and image cache).
@@ -105,9 +107,11 @@ def typeset(
     source = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher(roots))
     gc.freeze()  # what we loaded before stays alive: keep the collector from rescanning it during layout
     try:
-        return source.render(stylesheets=stylesheets, **options)
+        document = source.render(stylesheets=stylesheets, **options)
     finally:
         gc.unfreeze()
+    even_out(document)
+    return document
 
 
 LAYOUT_TIMEOUT_S = float(os.environ.get("ISSUEPDF_LAYOUT_TIMEOUT", "300"))
