@@ -31,10 +31,8 @@ _MARKDOWN_SIGNS = re.compile(r"[*_`\[\]<>&!\\~]|https?:|www\.|\w@\w|  $", re.MUL
 
 def inline(text: str, breaking: LineBreaking) -> Markup:
     """Markdown inline formatting to HTML; raw HTML in the text is shown, never interpreted."""
-    if _MARKDOWN_SIGNS.search(text):
-        html = _markdown.renderInline(text).strip()
-    else:  # most paragraphs: skip the parser, same output
-        html = str(escape(text.strip()))
+    # most paragraphs have no Markdown signs: skip the parser, same output
+    html = _markdown.renderInline(text).strip() if _MARKDOWN_SIGNS.search(text) else str(escape(text.strip()))
     # prose is justified: long compounds may break rather than leave a loose line (linebreak.py)
     return Markup(keep_words(html, compounds=True) if breaking == "word" else html)
 
