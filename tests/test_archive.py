@@ -20,9 +20,10 @@ from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
 
-from issuepdf.archive.catalog import index_text, match_expression, open_catalog
+from issuepdf.archive.catalog import open_catalog
 from issuepdf.archive.manifest import Manifest
 from issuepdf.archive.page import PAGE_FILES
+from issuepdf.archive.search import index_text, match_expression
 from issuepdf.archive.store import archive_issue
 from issuepdf.cli import main
 from issuepdf.pipeline.record import sha256_file

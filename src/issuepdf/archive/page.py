@@ -37,8 +37,9 @@ from ..content.paths import SOURCE_ROOT, project_root
 from ..mail.draft import megabytes
 from ..pipeline.editions import PLANS, Edition
 from ..pipeline.output import write_atomic
-from .catalog import Catalog, Revision, normalize, open_catalog
+from .catalog import Catalog, Revision, open_catalog
 from .manifest import COVER_NAME, MANIFEST_NAME
+from .search import normalize
 
 PAGE_NAME = "index.html"
 INDEX_NAME = "search-index.js"
