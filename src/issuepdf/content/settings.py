@@ -194,7 +194,7 @@ def _editor_template(template: str) -> str:
         raise ValueError(f"not a valid template ({err}); use {{path}}, {{line}} and {{col}}") from None
     names = {name for name, spec, conversion in fields if not spec and not conversion}
     if len(names) < len(fields) or not names <= {"path", "line", "col"} or "path" not in names:
-        raise ValueError("use {path} (and {line}, {col}), e.g. 'vscode://file/{path}:{line}:{col}'")
+        raise ValueError("use {path} (and {line}, {col}), e.g. 'vscode://file{path}:{line}:{col}'")
     return template
 
 
@@ -202,10 +202,11 @@ class ServeSettings(SettingsModel):
     """`issuepdf serve`, the live preview; `serve:` in issuepdf.yaml."""
 
     editor: Annotated[str, AfterValidator(one_line), AfterValidator(_editor_template)] = (
-        "vscode://file/{path}:{line}:{col}"
+        "vscode://file{path}:{line}:{col}"
     )
-    """What a click on a page offers: a link (`vscode://file/{path}:{line}:{col}`), or a command the
-    preview runs, without a shell (`emacsclient -n +{line}:{col} {path}`)."""
+    """What a click on a page offers: a link (`vscode://file{path}:{line}:{col}`; in a link, {path} is the
+    absolute path as a URL path, with its leading slash), or a command the preview runs, without a shell
+    (`emacsclient -n +{line}:{col} {path}`)."""
 
 
 def _site_url(value: str) -> str:
