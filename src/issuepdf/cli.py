@@ -337,3 +337,32 @@ def archive_page_command(root: Path) -> None:
     from .archive.page import write_page
 
     click.echo(f"wrote {shown_path(write_page(root))}")
+
+
+# --- serve (the live preview) ---
+
+
+@main.command("serve")
+@issue_dir_arg
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to serve on (this machine only).")
+@edition_option
+def serve_command(issue_dir: Path, port: int, host: str, edition: str) -> None:
+    """Show ISSUE_DIR's pages in the browser, updated on every save; a click on a page finds its source."""
+    from .editor.serve import serve
+    from .editor.watch import Outcome
+
+    def report(outcome: Outcome) -> None:
+        for line in outcome.problems:
+            click.echo(line, err=True)
+        if outcome.result is not None:
+            click.echo(f"{outcome.result.pages} pages, {sum(outcome.result.timings.values()):.1f} s. Waiting…")
+
+    serve(
+        issue_dir,
+        port,
+        cast(Edition, edition),
+        host,
+        on_ready=lambda url: click.echo(f"serving {url} (Ctrl-C to stop)"),
+        on_outcome=report,
+    )

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..content.errors import InvalidIssue, IssuepdfError
-from ..content.paths import Project
+from ..content.project import Project
 from ..pipeline.build import BuildResult, build
 from ..pipeline.editions import Edition
 from ..pipeline.incremental import Session
 
 logger = logging.getLogger(__name__)
 DEBOUNCE_MS = 300
+STEP_MS = 20
+"""How long the folder must stay quiet before a rebuild starts: an editor's save is one burst of writes."""
 GONE_POLL_S = 0.5
 """How often to look for an issue folder that was renamed away."""
 IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", "~")
@@ -56,8 +58,14 @@ def watch(
     on_outcome: Callable[[Outcome], None],
     stop: threading.Event | None = None,
     debounce_ms: int = DEBOUNCE_MS,
+    session: Session | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> None:
-    """Build now, then again after every change to the issue, layouts/ or fonts/, until `stop` is set."""
+    """Build now, then again after every change to the issue, layouts/ or fonts/, until `stop` is set.
+
+    `session` keeps laid-out articles between builds (its listener sees pages as they are laid out);
+    `on_start` is told each time a rebuild begins.
+    """
     import watchfiles
 
     project = Project.of(issue_dir)
@@ -70,16 +78,27 @@ def watch(
             return False
         return not any(changed.is_relative_to(folder) for folder in outputs)
 
-    session = Session()
+    session = session or Session()
     folders = project.readable
-    while _present(issue_dir, on_outcome, stop or threading.Event()):
+
+    def again() -> None:
+        if on_start is not None:
+            on_start()
         on_outcome(rebuild(issue_dir, session, output, edition, strict))
+
+    while _present(issue_dir, on_outcome, stop or threading.Event()):
+        again()
         for _changes in watchfiles.watch(
-            *folders, watch_filter=relevant, debounce=debounce_ms, stop_event=stop, raise_interrupt=False
+            *folders,
+            watch_filter=relevant,
+            debounce=debounce_ms,
+            step=STEP_MS,
+            stop_event=stop,
+            raise_interrupt=False,
         ):
             if not issue_dir.is_dir():
                 break  # wait for it, then watch it afresh
-            on_outcome(rebuild(issue_dir, session, output, edition, strict))
+            again()
         else:
             return
 

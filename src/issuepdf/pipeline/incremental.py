@@ -20,11 +20,11 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from ..content.fonts import fonts_sha256
-from ..content.paths import Project
+from ..content.project import Project
 from .editions import EditionPlan
 from .render import Part, render_html, single_articles
 from .transform import Document
@@ -36,6 +36,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 TOP_TOLERANCE_PX = 1.0
+
+
+class LayoutListener(Protocol):
+    """Told of pages as soon as they are laid out, before the build checks and writes the PDF: a live
+    preview shows an edited article's pages first, then the whole issue."""
+
+    def part_laid_out(self, pages: list[Page], first_index: int, part: Part, document: Document) -> None:
+        """An article laid out anew in an incremental build; its first page is `first_index` (from 0)."""
+
+    def laid_out(self, laid_out: weasyprint.Document, document: Document, full: bool) -> None:
+        """Every page of the issue; `full` when everything was laid out again (nothing reused)."""
 
 
 def _digest(*texts: str) -> str:
@@ -58,6 +69,8 @@ class Session:
     """How many parts the last build had to lay out (the rest were reused)."""
     options: dict[str, Any] = field(default_factory=dict)
     """Shared by every render of the session: font configuration and image cache."""
+    listener: LayoutListener | None = None
+    """Told of pages as they are laid out (`issuepdf serve`)."""
 
     def typeset(
         self,
@@ -84,10 +97,12 @@ class Session:
             project,
             plan,
         )
-        if context != self.context or self.base is None or not self.splittable:
-            self.context = context
-            return self._full(html, job)
-        return self._incremental(job)
+        full = context != self.context or self.base is None or not self.splittable
+        self.context = context
+        laid_out = self._full(html, job) if full else self._incremental(job)
+        if self.listener is not None:
+            self.listener.laid_out(laid_out, document, full)
+        return laid_out
 
     def _shared_options(self) -> dict[str, Any]:
         if not self.options:
@@ -129,6 +144,8 @@ class Session:
                 if part_pages is None:
                     part_pages = job.renderer.render(part_html, first_page).pages
                     self.typeset_parts += 1
+                    if self.listener is not None:
+                        self.listener.part_laid_out(part_pages, first_page - 1, part, job.document)
                 kept[key] = part_pages
                 numbers[part.articles[0].id] = first_page
                 pages += part_pages

@@ -1,0 +1,160 @@
+"""The pages `issuepdf serve` shows: each laid-out page as a version, with its image and its map of sources.
+
+A version names what a page draws: its boxes' places, texts and images, hashed from the layout. A page
+laid out again that draws the same keeps its version, so the browser reloads only pages that changed,
+even inside the article that was edited. Versions are forgotten when everything is laid out again (a
+stylesheet or font change may change how the same boxes look).
+
+The source map comes from the layout itself: the render stage marks the outermost element of every
+block and article title with `data-src`, and every box of a page belongs to the nearest marked element
+above its own; a click on the image finds the smallest rectangle under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..pipeline.raster import PdfPages
+
+if TYPE_CHECKING:
+    from weasyprint.document import Page
+
+    from ..pipeline.transform import Document
+
+Rect = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a block was written: the file (absolute) and its line and column."""
+
+    path: Path
+    line: int
+    col: int
+
+
+@dataclass
+class PageView:
+    """One version of a page: its size, what each area of it shows, and where its image comes from."""
+
+    version: str
+    width: float
+    """In CSS pixels, which are the image's pixels at screen resolution (bleed included)."""
+    height: float
+    areas: list[tuple[Rect, Place]]
+    source: PdfPages | None = None
+    """A PDF holding the page, to rasterise on demand, and the page's index in it."""
+    index: int = 0
+    png: bytes | None = None
+
+    def image(self) -> bytes | None:
+        """The PNG, made from its PDF the first time it is asked for."""
+        if self.png is None and self.source is not None:
+            self.png = self.source.png(self.index)
+        return self.png
+
+
+@dataclass
+class Versions:
+    """Every page laid out in a session, by version; a new version only for a page that draws differently."""
+
+    views: dict[str, PageView] = field(default_factory=dict)
+    by_fingerprint: dict[str, str] = field(default_factory=dict)
+    known: dict[int, tuple[Page, str]] = field(default_factory=dict)
+    """id(page) → (the page, kept alive so its id is not reused; its version)."""
+    counter: itertools.count[int] = field(default_factory=itertools.count)
+
+    def of(self, pages: list[Page], document: Document) -> tuple[list[str], list[Page]]:
+        """The version of each page, and the pages whose version is new (their images are to make)."""
+        owners = _owners(pages)
+        versions, new = [], []
+        for page in pages:
+            known = self.known.get(id(page))
+            if known is not None:
+                versions.append(known[1])
+                continue
+            fingerprint, areas = _facts(page, owners)
+            version = self.by_fingerprint.get(fingerprint)
+            if version is None:
+                version = f"{next(self.counter)}-{fingerprint[:8]}"
+                self.by_fingerprint[fingerprint] = version
+                self.views[version] = _view(version, page, areas, document)
+                new.append(page)
+            self.known[id(page)] = (page, version)
+            versions.append(version)
+        return versions, new
+
+    def forget(self) -> None:
+        """Everything was laid out again: the same boxes may now look different."""
+        self.by_fingerprint.clear()
+        self.known.clear()
+
+    def keep_only(self, versions: set[str]) -> None:
+        """Drop what no page shows any more (memory stays bounded over a long session)."""
+        self.views = {v: view for v, view in self.views.items() if v in versions}
+        self.by_fingerprint = {f: v for f, v in self.by_fingerprint.items() if v in versions}
+        self.known = {key: known for key, known in self.known.items() if known[1] in versions}
+
+
+def _view(version: str, page: Page, areas: dict[str, Rect], document: Document) -> PageView:
+    left, top = page.bleed["left"], page.bleed["top"]
+    placed = []
+    for src, (x, y, width, height) in areas.items():
+        source = document.sources.get(src)
+        position = source.position if source else None
+        if position is not None:
+            place = Place(Path(position.file).resolve(), position.line, position.col)
+            placed.append(((x + left, y + top, width, height), place))
+    size = (page.width + left + page.bleed["right"], page.height + top + page.bleed["bottom"])
+    return PageView(version, *size, placed)
+
+
+def _owners(pages: list[Page]) -> dict[int, str]:
+    """Element (by id) → the source key of the marked element it is in, for the HTML roots of `pages`."""
+    owners: dict[int, str] = {}
+    roots = {id(root): root for root in (page._page_box.children[0].element for page in pages)}
+    for root in roots.values():
+        for element in root.iter():
+            src = element.get("data-src")
+            if src is not None:
+                for inner in element.iter():
+                    owners[id(inner)] = src
+    return owners
+
+
+def _facts(page: Page, owners: dict[int, str]) -> tuple[str, dict[str, Rect]]:
+    """The page's fingerprint (every box's kind, place, text, colour and image) and, per source key,
+    the rectangle around its boxes; one walk over the boxes."""
+    from weasyprint.formatting_structure import boxes
+
+    digest = hashlib.blake2b(digest_size=16)
+    areas: dict[str, Rect] = {}
+    stack: list[Any] = [page._page_box]
+    while stack:
+        box = stack.pop()
+        x, y, width, height = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
+        element = box.element
+        image = element.get("src", "") if isinstance(box, boxes.ReplacedBox) and element is not None else ""
+        text = box.text if isinstance(box, boxes.TextBox) else ""
+        digest.update(
+            f"{type(box).__name__}\0{x:.2f},{y:.2f},{width:.2f},{height:.2f}\0{text}\0{image}\0"
+            f"{box.style['color']}\0{box.style['background_color']}\1".encode()
+        )
+        src = owners.get(id(element))
+        if src is not None and width > 0 and height > 0:
+            areas[src] = _union(areas.get(src), (x, y, width, height))
+        if isinstance(box, boxes.ParentBox):
+            stack.extend(reversed(box.children))
+    return digest.hexdigest(), areas
+
+
+def _union(rect: Rect | None, other: Rect) -> Rect:
+    if rect is None:
+        return other
+    left, top = min(rect[0], other[0]), min(rect[1], other[1])
+    right, bottom = max(rect[0] + rect[2], other[0] + other[2]), max(rect[1] + rect[3], other[1] + other[3])
+    return left, top, right - left, bottom - top
