@@ -123,6 +123,7 @@ def test_the_widest_glued_word_is_the_limit() -> None:
         ("중소기업에서", ["중소", "기업에서"]),  # six syllables: one place, three kept at the end
         ("진펑커지(金风科技),", ["진펑커지", "(金风科技),"]),  # a gloss after a name of three syllables
         ("‘창업보육센터’를", ["‘창업", "보육센터’를"]),  # the quotes stay with the syllables beside them
+        ("클라우드&모바일", ["클라우드&", "모바일"]),  # after & between words, as after a hyphen
     ],
 )
 def test_a_long_compound_may_break_between_syllables_away_from_its_ends(word: str, pieces: list[str]) -> None:

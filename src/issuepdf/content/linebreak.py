@@ -57,6 +57,7 @@ _URL_GAP = re.compile(f"[{re.escape(URL_BREAK_AFTER)}](?=[^{re.escape(URL_BREAK_
 _LATIN_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]{2,}")
 _COMPOUND = re.compile(f"[\uac00-\ud7a3]{{{COMPOUND_SYLLABLES},}}")
+_AMPERSAND = re.compile(r"(?<=[^\W\d_]{2})&(?=[^\W\d_]{2})")
 _GLOSS = re.compile(r"(?<=[\uac00-\ud7a3]{3})[(（〔][\u4e00-\u9fff][^\s)）〕]{2,}[)）〕]")
 """A Hanja gloss in brackets, of three characters or more, after a name of three syllables or more:
 `진펑커지(金风科技)` (lists of such names leave few spaces to stretch); not `기업(高新技术企业)`."""
@@ -132,11 +133,14 @@ def _break_urls(text: str, marks: list[str]) -> None:
 def _open_compounds(text: str, marks: list[str]) -> None:
     """A long run of Hangul syllables may break after every second syllable, away from its ends; a Hanja
     gloss in brackets may start a line (`진펑커지|(金风科技),`), as Korean typesetting allows before an
-    opening bracket."""
+    opening bracket; and `&` between words may end one (`클라우드&|모바일`)."""
     for run in _COMPOUND.finditer(text):
         start, end = run.span()
         for i in range(start + COMPOUND_HEAD, end - COMPOUND_TAIL + 1, 2):
             marks[i] = ""
+    if "&" in text:  # `클라우드&|모바일`, as after a hyphen
+        for ampersand in _AMPERSAND.finditer(text):
+            marks[ampersand.end()] = ""
     if "(" in text or "（" in text or "〔" in text:
         for gloss in _GLOSS.finditer(text):
             marks[gloss.start()] = ""

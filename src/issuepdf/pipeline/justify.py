@@ -49,15 +49,16 @@ def _even_line(line: Any) -> int:
     spaces = sum(count for _, count in spaced)
     if not spaces or spacing <= 0 or (normal + spaces * spacing) / normal <= EVEN_GAP:
         return 0
-    wanted = spaces * spacing - (EVEN_GAP - 1) * normal  # the stretch above the even gap
     em = max(box.style["font_size"] for box in texts)
-    grows = sum(_natural_width(box, 1.0) - _natural_width(box, 0.0) for box in texts)  # width per px of spacing
-    if grows <= 0:
+    unspaced = {id(box): _natural_width(box, 0.0) for box in texts}
+    stretch = sum(box.width - unspaced[id(box)] for box in texts)  # spaces and letters: evening twice is once
+    grows = sum(_natural_width(box, 1.0) - unspaced[id(box)] for box in texts)  # width per px of spacing
+    if grows <= 2 * spaces:
         return 0
-    letter = min(MAX_LETTER_SPACING_EM * em, wanted / grows)
+    # a word gap shows its space, its stretch and the letter spacing after the word and of the space itself
+    letter = min(MAX_LETTER_SPACING_EM * em, (stretch - (EVEN_GAP - 1) * normal) / (grows - 2 * spaces))
     widths = {id(box): _natural_width(box, letter) for box in texts}
-    grown = sum(widths[id(box)] - _natural_width(box, 0.0) for box in texts)
-    word = spacing - grown / spaces
+    word = (stretch - sum(widths[id(box)] - unspaced[id(box)] for box in texts)) / spaces
     if word < 0:
         return 0
     for box in texts:

@@ -35,7 +35,8 @@ class Line:
     """The `data-src` key of the block it belongs to (`Document.sources`)."""
     text: str
     gap: float
-    """Mean word gap as a multiple of the normal space (1.0 when nothing was stretched)."""
+    """Mean word gap as a multiple of the normal space (1.0 when nothing was stretched), letter spacing
+    around the space included."""
     y: float
     """Top of the line on its page, in CSS pixels from the page's top edge."""
 
@@ -139,7 +140,8 @@ def _line(number: int, line: Any, parent: Any, owners: dict[int, str]) -> Line:
             width = space_width(box.style)
             spaces += count
             normal += count * width
-            stretched += count * (width + box.justification_spacing)
+            letter = box.style["letter_spacing"]  # set on loose lines by justify.py: after the word and the space
+            stretched += count * (width + box.justification_spacing + (2 * letter if letter != "normal" else 0))
     gap = stretched / normal if normal else 0.0
     return Line(number, owners.get(id(parent.element)), text.strip(), gap, line.position_y)
 
