@@ -366,3 +366,28 @@ def serve_command(issue_dir: Path, port: int, host: str, edition: str) -> None:
         on_ready=lambda url: click.echo(f"serving {url} (Ctrl-C to stop)"),
         on_outcome=report,
     )
+
+
+# --- preflight (the report before print) ---
+
+
+@main.command("preflight")
+@issue_dir_arg
+@click.option(
+    "--edition",
+    type=click.Choice(list(PLANS)),
+    default="print",
+    show_default=True,
+    help="The edition to check (print also checks photo resolution).",
+)
+def preflight_command(issue_dir: Path, edition: str) -> None:
+    """Report, page by page, what would fall short in print: loose lines, half-empty pages, warnings, fonts.
+
+    Exit code 1 on what `build --strict` would refuse, or a font not embedded."""
+    from .editor.preflight import preflight
+
+    report = preflight(issue_dir, cast(Edition, edition))
+    for line in report.lines():
+        click.echo(line)
+    if report.refused:
+        sys.exit(1)
