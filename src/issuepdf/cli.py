@@ -391,3 +391,18 @@ def preflight_command(issue_dir: Path, edition: str) -> None:
         click.echo(line)
     if report.refused:
         sys.exit(1)
+
+
+# --- Markdown articles: convert and import ---
+
+
+@main.command("convert")
+@click.argument("path", type=click.Path(exists=True, path_type=Path), metavar="ARTICLE_OR_ISSUE_DIR")
+@click.option("--to", type=click.Choice(["md", "yaml"]), help="The form to convert to (an issue folder: default md).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write one article.")
+def convert_command(path: Path, to: str | None, output: Path | None) -> None:
+    """Convert an article between YAML and Markdown; for an issue folder, every included article and its include."""
+    from .editor.convert import Form, convert
+
+    for line in convert(path, cast(Form | None, to), output):
+        click.echo(line)

@@ -21,7 +21,8 @@ catch `IssuepdfError` only where a message is the answer.
     ├── CatalogError          the archive catalog cannot be read or written
     ├── ManifestError         a revision's manifest cannot be read
     ├── BadArchive            an archive edition's files cannot all be extracted safely
-    └── NewIssueError         the next issue cannot be started
+    ├── NewIssueError         the next issue cannot be started
+    └── ConvertError          an article cannot be converted or imported as asked
 """
 
 from __future__ import annotations
@@ -118,3 +119,7 @@ class BadArchive(IssuepdfError):
 
 class NewIssueError(IssuepdfError):
     """The next issue cannot be started (no previous issue, or its folder exists)."""
+
+
+class ConvertError(IssuepdfError):
+    """An article cannot be converted (YAML ↔ Markdown) or a document imported as asked; nothing was written."""

@@ -276,7 +276,7 @@ class _Reader:
         name, argument = match.group("name"), match.group("arg").strip()
         count = len(token.content.splitlines())
         start = self.offset + line + 1
-        text = "\n".join(self.lines[start : start + count])
+        text = "".join(line + "\n" for line in self.lines[start : start + count])
         loaded = parse_yaml(text, self.path, self.problems, self.budget, first_line=start + 1)
         if loaded is None:
             if self.budget.exhausted():
