@@ -1,11 +1,12 @@
 """The package's layers, as a test: a module imports only its own layer and the ones below it, and no
 two modules import each other, even for types. A newcomer reading the folder names reads the data flow.
 
-    content  <  pipeline  <  mail  <  archive  <  editor  <  cli
+    content  <  pipeline  <  web  <  mail  <  archive  <  editor  <  cli
 
 content: what an issue is and how it is read and checked; pipeline: a checked issue into a PDF;
-mail: the email edition and its sending; archive: storing, finding and extracting issues;
-editor: the editor's loop (new issue, watch, preview, bench); cli: the commands.
+web: the web edition (pages, feeds); mail: the email edition and its sending;
+archive: storing, finding and extracting issues; editor: the editor's loop (new issue, watch, preview,
+bench); cli: the commands.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from issuepdf.content.paths import SOURCE_ROOT
 
 PACKAGE = SOURCE_ROOT / "src" / "issuepdf"
-LAYERS = ["content", "pipeline", "mail", "archive", "editor", "cli"]
+LAYERS = ["content", "pipeline", "web", "mail", "archive", "editor", "cli"]
 """Lowest first; `__init__` and `__main__` sit with the CLI."""
 MAX_LINES = 450
 

@@ -82,6 +82,14 @@ edition_option = click.option(
     type=click.Choice(list(PLANS)),
     default="screen",
     show_default=True,
+    help="screen; print (bleed, crop marks, PDF/X-4); archive (PDF/A-3b with sources); email (small images); "
+    "web (pages, with build).",
+)
+pdf_edition_option = click.option(
+    "--edition",
+    type=click.Choice([name for name, plan in PLANS.items() if plan.site is None]),
+    default="screen",
+    show_default=True,
     help="screen; print (bleed, crop marks, PDF/X-4); archive (PDF/A-3b with sources); email (small images).",
 )
 
@@ -104,7 +112,7 @@ def check_command(issue_dir: Path, edition: str, strict: bool) -> None:
 
 @main.command("build")
 @issue_dir_arg
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="The PDF (web: the folder) to write.")
 @click.option("--html", "html_output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML.")
 @click.option("--strict", is_flag=True, help="Fail on any warning (missing glyph, unloadable resource, …).")
 @edition_option
@@ -112,9 +120,11 @@ def check_command(issue_dir: Path, edition: str, strict: bool) -> None:
 def build_command(
     issue_dir: Path, output: Path | None, html_output: Path | None, strict: bool, edition: str, tagged: bool
 ) -> None:
-    """Build ISSUE_DIR into its PDF (default ISSUE_DIR/out/issue-N[-EDITION].pdf)."""
+    """Build ISSUE_DIR into its PDF (default ISSUE_DIR/out/issue-N[-EDITION].pdf), or its web pages (out/web/)."""
     from .pipeline.build import build
 
+    if PLANS[cast(Edition, edition)].site:
+        return _build_site(issue_dir, output, strict, html_output is not None or tagged)
     result = build(issue_dir, output, html_output, strict, cast(Edition, edition), tagged)
     total = sum(result.timings.values())
     click.echo(
@@ -125,7 +135,7 @@ def build_command(
 @main.command("watch")
 @issue_dir_arg
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
-@edition_option
+@pdf_edition_option
 @click.option("--strict", is_flag=True, help="Treat warnings as failures (the last good PDF stays).")
 def watch_command(issue_dir: Path, output: Path | None, edition: str, strict: bool) -> None:
     """Rebuild ISSUE_DIR on every saved change to it, layouts/ or fonts/ (Ctrl-C to stop)."""
@@ -346,7 +356,7 @@ def archive_page_command(root: Path) -> None:
 @issue_dir_arg
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port to serve on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to serve on (this machine only).")
-@edition_option
+@pdf_edition_option
 def serve_command(issue_dir: Path, port: int, host: str, edition: str) -> None:
     """Show ISSUE_DIR's pages in the browser, updated on every save; a click on a page finds its source."""
     from .editor.serve import serve
@@ -406,3 +416,20 @@ def convert_command(path: Path, to: str | None, output: Path | None) -> None:
 
     for line in convert(path, cast(Form | None, to), output):
         click.echo(line)
+
+
+# --- the web edition ---
+
+
+def _build_site(issue_dir: Path, output: Path | None, strict: bool, pdf_options: bool) -> None:
+    """`build --edition web`: the issue's web pages (see issuepdf.web.site)."""
+    from .web.site import build_site
+
+    if pdf_options:
+        raise click.UsageError("--html and --tagged are options of the PDF editions, not of --edition web")
+    site = build_site(issue_dir, output, strict)
+    total = sum(site.timings.values())
+    click.echo(
+        f"wrote {shown_path(site.folder)}/ ({site.pages} pages, {len(site.files)} files, "
+        f"{site.size / 1e6:.1f} MB, {total:.1f} s, {len(site.warnings)} warning(s))"
+    )

@@ -5,6 +5,7 @@
 - archive: PDF/A-3b with every file the build reads from the issue folder embedded (sources, photos,
   layouts/ overrides) and a record of what else it needs, so the PDF alone rebuilds it.
 - email: the screen layout with images downsampled for a small attachment.
+- web: no PDF but a folder of web pages, an issue page and one per article (built by `issuepdf.web`).
 
 Every edition is reproducible: its dates come from the issue's date (or SOURCE_DATE_EPOCH) and
 its identifier from its content, so the same sources give the same bytes on any day.
@@ -27,8 +28,8 @@ from .record import sha256_file, versions
 if TYPE_CHECKING:  # the registry is read by the CLI at start: the content model is imported where it is used
     from ..content.validate import Checked
 
-Edition = Literal["screen", "print", "archive", "email"]
-EDITIONS: tuple[Edition, ...] = ("screen", "print", "archive", "email")
+Edition = Literal["screen", "print", "archive", "email", "web"]
+EDITIONS: tuple[Edition, ...] = ("screen", "print", "archive", "email", "web")
 EMAIL_DPI = 150
 EMAIL_JPEG_QUALITY = 80
 KST = dt.timezone(dt.timedelta(hours=9))
@@ -61,9 +62,13 @@ class EditionPlan:
     """Whether `issuepdf.yaml` or the issue's `email:` may change the image options (dpi, jpeg_quality)."""
     embeds_sources: bool = False
     """Whether every file the build reads is embedded, for `issuepdf extract` (the archive edition)."""
+    site: str | None = None
+    """For an edition of web pages instead of a PDF: the folder they are written to, in `out/` or in an
+    archive revision (`issuepdf.web` builds it; the PDF options above do not apply)."""
 
     def file_name(self, number: int) -> str:
-        return f"issue-{number}{self.suffix}.pdf"
+        """The PDF's name, or for a web edition its issue page inside its folder."""
+        return f"{self.site}/index.html" if self.site else f"issue-{number}{self.suffix}.pdf"
 
 
 PLANS: dict[Edition, EditionPlan] = {
@@ -78,6 +83,7 @@ PLANS: dict[Edition, EditionPlan] = {
         suffix="-email",
         image_settings=True,
     ),
+    "web": EditionPlan("web", None, None, site="web"),
 }
 
 

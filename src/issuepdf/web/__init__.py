@@ -1,0 +1,1 @@
+"""The web edition: the issue as static, accessible web pages, with feeds and metadata (see docs/web.md)."""
