@@ -1,0 +1,90 @@
+"""The web edition in a real browser (headless Debian Chromium) at a phone's width and a laptop's: no sideways
+scrolling, nothing logged, nothing fetched from outside the folder, and no serious or critical axe-core finding,
+opened from the file system and served over HTTP."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from issuepdf.content.paths import SOURCE_ROOT
+from issuepdf.web.site import SiteResult, build_site
+
+from .support.browser import Browser
+
+WIDTHS = (375, 1280)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    opened = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def site_260(tmp_path_factory: pytest.TempPathFactory) -> SiteResult:
+    issue = tmp_path_factory.mktemp("browser") / "260"
+    shutil.copytree(SOURCE_ROOT / "issues" / "260", issue, ignore=shutil.ignore_patterns("out"))
+    return build_site(issue)
+
+
+@pytest.fixture(scope="module")
+def blocks_site(tmp_path_factory: pytest.TempPathFactory, blocks_issue: Path) -> SiteResult:
+    return build_site(blocks_issue, tmp_path_factory.mktemp("browser-blocks") / "web")
+
+
+def _pages(site: SiteResult) -> list[str]:
+    return ["index.html", *(a.page for a in site.record.articles)]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_of_260_fits_logs_nothing_and_fetches_only_its_folder(
+    browser: Browser, site_260: SiteResult, width: int
+) -> None:
+    folder = site_260.folder.resolve().as_uri() + "/"
+    for page in _pages(site_260):
+        visit = browser.visit(folder + page, width)
+        assert visit.problems == [], page
+        assert all(url.startswith(folder) for url in visit.requests), (page, visit.requests)
+        assert visit.scroll_width <= width, f"{page} scrolls sideways at {width} px ({visit.scroll_width} px)"
+    assert any(url.endswith(".woff2") for url in visit.requests)
+
+
+def test_axe_finds_nothing_serious_on_any_page_of_260(browser: Browser, site_260: SiteResult) -> None:
+    folder = site_260.folder.resolve().as_uri() + "/"
+    for page in _pages(site_260):
+        browser.visit(folder + page, 1280)
+        serious = [v for v in browser.axe() if v["impact"] in ("serious", "critical")]
+        assert serious == [], page
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_block_type_fits_and_passes_axe(browser: Browser, blocks_site: SiteResult, width: int) -> None:
+    folder = blocks_site.folder.resolve().as_uri() + "/"
+    for page in _pages(blocks_site):
+        visit = browser.visit(folder + page, width)
+        assert visit.problems == [] and visit.scroll_width <= width, (page, visit)
+        assert [v for v in browser.axe() if v["impact"] in ("serious", "critical")] == [], page
+
+
+def test_served_by_a_static_web_server(browser: Browser, site_260: SiteResult) -> None:
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site_260.folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        for page in ("", site_260.record.articles[0].page):
+            visit = browser.visit(base + page, 375)
+            assert visit.problems == [] and all(url.startswith(base) for url in visit.requests), visit
+            assert browser.evaluate("document.fonts.check('16px \"Noto Sans CJK KR\"', '가젤')")
+    finally:
+        server.shutdown()
+        server.server_close()
