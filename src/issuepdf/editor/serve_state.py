@@ -58,7 +58,6 @@ class LiveIssue:
     versions: Versions = field(default_factory=Versions)
     good: list[str] = field(default_factory=list)
     """The pages of the last build that succeeded: what a failed build puts back."""
-    laid_out_versions: list[str] = field(default_factory=list)
     base: Any = None
     """The last whole layout: its metadata and fonts make the PDFs pages are rasterised from."""
     condition: threading.Condition = field(default_factory=threading.Condition)
@@ -85,7 +84,6 @@ class LiveIssue:
         if full:
             self.versions.forget()
         versions, new = self.versions.of(laid_out.pages, document)
-        self.laid_out_versions = versions
         if full:
             return
         self._rasterise(new)
@@ -132,12 +130,14 @@ class LiveIssue:
             self._moved()
 
     def _succeeded(self, result: BuildResult) -> None:
+        """Show the pages as built (a step after the session may have changed some), images from the PDF."""
+        assert result.laid_out is not None and result.document is not None
+        new, _ = self.versions.of(result.laid_out.pages, result.document)
         source = PdfPages(result.pdf.read_bytes())
-        for index, version in enumerate(self.laid_out_versions):
+        for index, version in enumerate(new):
             view = self.versions.views[version]
             if view.png is None and view.source is None:
                 view.source, view.index = source, index
-        new = self.laid_out_versions
         self.changed = differing(self.shown, new) if self.good else []
         self.shown = self.good = new
         self.status, self.problems = "ok", list(result.warnings)

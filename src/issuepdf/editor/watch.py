@@ -20,7 +20,7 @@ from ..pipeline.incremental import Session
 
 logger = logging.getLogger(__name__)
 DEBOUNCE_MS = 300
-STEP_MS = 20
+STEP_MS = 5
 """How long the folder must stay quiet before a rebuild starts: an editor's save is one burst of writes."""
 GONE_POLL_S = 0.5
 """How often to look for an issue folder that was renamed away."""

@@ -183,8 +183,8 @@ def build_checked(
     plan, checked, timer, project = PLANS[edition], run.checked, run.timer, run.project
     issue_dir = project.issue_dir
     document = run.prepared()
-    with timer.step("html"):
-        html = render_html(document, project, plan)
+    with timer.step("html"):  # a session renders the whole issue only to lay out the whole (an edit: one article)
+        html = render_html(document, project, plan) if session is None or html_output else ""
     options = render_options(plan, checked)
     key = hashlib.sha256(f"{html}\0{sorted(options.items())!r}".encode()).hexdigest()
     import weasyprint  # noqa: F401  (begin() started this import; wait for it here)

@@ -80,16 +80,12 @@ class Session:
         plan: EditionPlan,
         options: dict[str, Any],
     ) -> weasyprint.Document:
-        """Lay out the issue (`html` is all of it), reusing every unchanged article's pages.
+        """Lay out the issue, reusing every unchanged article's pages.
 
-        `options` are the edition's render options (image resolution); a change rebuilds everything.
+        `html` is all of it, or "" when the caller did not render it: it is then rendered here only if all is to be
+        laid out (an edit then costs its article's HTML, not the issue's). `options` are the edition's
+        render options (image resolution); a change rebuilds everything.
         """
-        context = _digest(
-            html.split("<body", 1)[0],
-            _stylesheet_texts(html),
-            fonts_sha256(project.fonts),
-            repr(sorted(options.items())),
-        )
         job = _Job(
             document,
             single_articles(document),
@@ -97,9 +93,11 @@ class Session:
             project,
             plan,
         )
+        head = (html or job.head()).split("<body", 1)[0]
+        context = _digest(head, _stylesheet_texts(head), fonts_sha256(project.fonts), repr(sorted(options.items())))
         full = context != self.context or self.base is None or not self.splittable
         self.context = context
-        laid_out = self._full(html, job) if full else self._incremental(job)
+        laid_out = self._full(html or job.whole(), job) if full else self._incremental(job)
         if self.listener is not None:
             self.listener.laid_out(laid_out, document, full)
         return laid_out
@@ -196,6 +194,14 @@ class _Job:
     renderer: _Renderer
     project: Project
     plan: EditionPlan
+
+    def whole(self) -> str:
+        """The whole issue as one HTML document, as `build` lays it out."""
+        return render_html(self.document, self.project, self.plan)
+
+    def head(self) -> str:
+        """The document with an empty body: its head is every part's (title, metadata, stylesheets)."""
+        return render_html(self.document, self.project, self.plan, parts=[], front=False)
 
     def html(self, part: Part) -> str:
         """One part alone, as its own HTML document."""

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
-import io
 import shutil
+import struct
 import subprocess
 import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,20 +59,70 @@ class PdfPages:
         self._document: Any = None
 
     def png(self, index: int, dpi: int = SCREEN_DPI) -> bytes:
-        """Page `index` (from 0) as PNG, compressed lightly: encoding time counts, a local link's bytes do not."""
+        """Page `index` (from 0) as PNG."""
         import pypdfium2
 
         with _PDFIUM:
             if self._document is None:
                 self._document = pypdfium2.PdfDocument(self.pdf)
-            image = self._document[index].render(scale=dpi / 72).to_pil()
-        out = io.BytesIO()
-        image.save(out, "PNG", compress_level=1)
-        return out.getvalue()
+            bitmap = self._document[index].render(scale=dpi / 72, rev_byteorder=True)
+            pixels = bytes(bitmap.buffer)
+        return _png(pixels, bitmap.width, bitmap.height, bitmap.stride, bitmap.n_channels)
+
+
+def _png(pixels: bytes, width: int, height: int, stride: int, channels: int) -> bytes:
+    """An RGB(A) bitmap as PNG, rows unfiltered and zlib at level 1: a page (white, with text) shrinks as
+    well as with Pillow's adaptive filters, in a quarter of the time (10 ms against 30-45 ms at 96 dpi)."""
+    row = width * channels
+    raw = b"".join(b"\0" + pixels[y * stride : y * stride + row] for y in range(height))
+    colour = {1: 0, 3: 2, 4: 6}[channels]
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b"")
 
 
 def pages_pdf(document: weasyprint.Document, pages: list[Page]) -> PdfPages:
     """Some laid-out pages (of `document`, or of parts laid out alone) as a PDF of their own, to rasterise."""
     from .typeset import pdf_bytes
 
-    return PdfPages(pdf_bytes(document.copy(pages), dict(PREVIEW_PDF_OPTIONS)))
+    with _reused_subsets():
+        return PdfPages(pdf_bytes(document.copy(pages), dict(PREVIEW_PDF_OPTIONS)))
+
+
+_SUBSETS: dict[str, tuple[frozenset[int], bytes]] = {}
+"""Font file hash → the glyphs of the last subset made for a preview, and the subset font."""
+
+
+@contextmanager
+def _reused_subsets() -> Iterator[None]:
+    """Let preview PDFs share their font subsets: a page's PDF embeds a subset already made if it holds
+    every glyph the page uses, else a new one holding those of both (kept for the next).
+
+    Subsetting the CJK fonts is most of a one-page PDF's time (45-55 ms of 85). WeasyPrint subsets
+    keeping glyph ids (weasyprint/pdf/fonts.py, RETAIN_GIDS), so a subset with more glyphs draws any
+    page whose glyphs it holds. Only previews use this: a built PDF embeds exactly its own glyphs.
+    """
+    from weasyprint.pdf.fonts import Font
+
+    original = Font.subset
+
+    def subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
+        if not to_unicode:
+            return
+        kept_glyphs, kept_file = _SUBSETS.get(font.hash, (frozenset(), b""))
+        wanted = frozenset(to_unicode)
+        if kept_file and wanted <= kept_glyphs:
+            font.file_content = kept_file
+            return
+        glyphs = wanted | kept_glyphs
+        original(font, dict.fromkeys(glyphs, ""), hinting)
+        _SUBSETS[font.hash] = (glyphs, font.file_content)
+
+    Font.subset = subset
+    try:
+        yield
+    finally:
+        Font.subset = original
