@@ -95,4 +95,5 @@ def test_a_wrong_issn_is_refused_with_its_check_digit(tmp_path: Path) -> None:
     root = make_project(tmp_path, "issn: 0317-8472\n")
     with pytest.raises(SettingsError) as refused:
         build_site(write_issue(root / "issues" / "260"))
-    assert any("issuepdf.yaml:1:7: issn:" in line and "check digit should be 1" in line for line in refused.value.messages)
+    lines = refused.value.messages
+    assert any("issuepdf.yaml:1:7: issn:" in line and "check digit should be 1" in line for line in lines)
