@@ -67,7 +67,7 @@ vii. 일곱째 조건
 
 ```{table}
 table:
-  - [3, 생물과학기술, 41]
+  - [1, 생물과학기술, 41]
   - [{text: 공통 조건, colspan: 3, head: true}]
 header:
   - [순위, 산업 분야, 수량]
@@ -129,7 +129,7 @@ body:
     align: [center, left, right]
   - flow: [자체 검사, 신청 등록, 자료 제출]
   - table:
-      - [3, 생물과학기술, 41]
+      - [1, 생물과학기술, 41]
       - [{text: 공통 조건, colspan: 3, head: true}]
     header:
       - [순위, 산업 분야, 수량]

@@ -410,7 +410,9 @@ def printed_texts(value: Any) -> Iterator[str]:
     elif isinstance(value, Model):
         for name in type(value).model_fields:
             field_value = getattr(value, name)
-            if name not in NOT_PRINTED and (not isinstance(field_value, int | float) or isinstance(value, Cell)):
+            if name not in NOT_PRINTED and (
+                not isinstance(field_value, int | float) or (isinstance(value, Cell) and name == "text")
+            ):
                 yield from printed_texts(field_value)
     elif isinstance(value, list):
         for item in value:
