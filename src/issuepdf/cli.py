@@ -418,6 +418,24 @@ def convert_command(path: Path, to: str | None, output: Path | None) -> None:
         click.echo(line)
 
 
+@main.command("import")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE")
+@click.option(
+    "--into",
+    "issue_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The issue.",
+)
+@click.option("--section", default=1, show_default=True, type=click.IntRange(1), help="The section to add it to.")
+def import_command(document: Path, issue_dir: Path, section: int) -> None:
+    """Bring a 한글 (.hwpx) or Word (.docx) document into an issue as a Markdown article; say what was not mapped."""
+    from .editor.importer import import_document
+
+    for line in import_document(document, issue_dir, section):
+        click.echo(line)
+
+
 # --- the web edition ---
 
 
