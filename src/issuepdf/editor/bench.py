@@ -3,8 +3,9 @@
 - `issuepdf bench ISSUE_DIR`: cold (browser start and every chart), warm (charts cached) and bare
   WeasyPrint on the same HTML; last line `bench: warm/bare=… cold-bare=…s peak=…MB`.
 - `issuepdf bench`: the suite, for issues/260 and a generated issue ten times as long: cold, warm,
-  incremental (one paragraph changed, in a watch session) and bare; last line
-  `bench: warm/bare=… incr/warm=… p300/p30=… peak300=…MB`.
+  incremental (one paragraph changed, in a watch session), preview (one paragraph changed, until
+  `issuepdf serve` serves the changed page's image) and bare; last line
+  `bench: warm/bare=… incr/warm=… preview/bare=… p300/p30=… peak300=…MB`.
 
 Each measurement runs in a fresh process (a clean interpreter, nothing warm in memory) and reports
 its own wall time and peak RSS; the tables show medians, since machines here are shared and noisy.
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ from ..content.paths import project_root
 Measured = dict[str, float]
 LARGE_COPIES = 10
 """The generated long issue repeats every section of the sample this many times (~300 pages)."""
+PREVIEW_EDITS = 5
+"""Edits per preview session; the measurement is their median."""
 
 
 def _measure_in_child(kind: str, issue_dir: Path, html: Path | None = None) -> Measured:
@@ -49,6 +53,8 @@ def _child(kind: str, issue_dir: Path, html: Path | None) -> None:
 
     if kind == "incremental":
         seconds = _incremental(issue_dir)
+    elif kind == "preview":
+        seconds = _preview(issue_dir)
     else:
         start = time.perf_counter()
         if kind == "bare":
@@ -74,6 +80,52 @@ def _incremental(issue_dir: Path) -> float:
     start = time.perf_counter()
     build(issue_dir, output=issue_dir / "out" / "bench.pdf", session=session)
     return time.perf_counter() - start
+
+
+def _preview(issue_dir: Path, edits: int = PREVIEW_EDITS) -> float:
+    """Median time from saving a one-paragraph change to `issuepdf serve` serving the first changed page's
+    image, over several edits in one session; read as a browser does, from the server's event stream."""
+    import threading
+    import urllib.request
+
+    from .serve import serve
+
+    ready: list[str] = []
+    stop = threading.Event()
+    server = threading.Thread(
+        target=serve, args=(issue_dir,), kwargs={"port": 0, "on_ready": ready.append, "stop": stop}
+    )
+    server.start()
+    try:
+        while not ready:
+            time.sleep(0.01)
+        with urllib.request.urlopen(ready[0] + "events") as events:
+            _next_state(events, lambda state: state["status"] == "ok")
+            seconds = []
+            for _ in range(edits):
+                start = time.perf_counter()
+                _change_one_paragraph(issue_dir)
+                state = _next_state(events, lambda state: bool(state["changed"]))
+                first = state["pages"][state["changed"][0]]["v"]
+                urllib.request.urlopen(f"{ready[0]}page/{first}.png").read()
+                seconds.append(time.perf_counter() - start)
+                _next_state(events, lambda state: state["status"] != "building")
+    finally:
+        stop.set()
+        server.join()
+    return statistics.median(seconds)
+
+
+def _next_state(events: Any, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The next state sent by serve's event stream that is `wanted`."""
+    for line in events:
+        if line.startswith(b"data: "):
+            state: dict[str, Any] = json.loads(line[6:])
+            if state["status"] == "failed":
+                raise IssuepdfError(f"bench preview: the build failed: {state['problems']}")
+            if wanted(state):
+                return state
+    raise IssuepdfError("bench preview: the server closed its event stream")
 
 
 def _change_one_paragraph(issue_dir: Path) -> None:
@@ -148,8 +200,9 @@ def measure(issue_dir: Path, runs: int, kinds: tuple[str, ...], workdir: Path) -
     build(work, output=work / "out" / "bench.pdf", html_output=html)
     for _ in range(runs):
         for kind in kinds:
-            if kind == "incremental":
-                results[kind].append(_measure_in_child(kind, _copy(work, workdir / f"incr-{len(results[kind])}")))
+            if kind in ("incremental", "preview"):
+                copy = _copy(work, workdir / f"{kind}-{len(results[kind])}")
+                results[kind].append(_measure_in_child(kind, copy))
             elif kind != "cold":
                 results[kind].append(_measure_in_child(kind, work, html))
     return results
@@ -184,7 +237,7 @@ def bench_suite(runs: int = 3) -> None:
     sample = project_root(Path.cwd()) / "issues" / "260"
     if not (sample / "issue.yaml").is_file():
         raise IssuepdfError(f"bench: the sample issue {sample} is missing; run it in the project folder")
-    kinds = ("cold", "warm", "incremental", "bare")
+    kinds = ("cold", "warm", "incremental", "preview", "bare")
     console = Console()
     with tempfile.TemporaryDirectory(prefix="issuepdf-bench-") as tmp:
         small = measure(sample, runs, kinds, Path(tmp) / "p30")
@@ -192,10 +245,15 @@ def bench_suite(runs: int = 3) -> None:
         long_issue = generate_long_issue(sample, Path(tmp) / "long")
         large = measure(long_issue, runs, kinds, Path(tmp) / "p300")
         console.print(_table(f"generated issue, {LARGE_COPIES}× issues/260 (median of {runs})", large))
-    warm, bare, incr = (_median(small[k], "seconds") for k in ("warm", "bare", "incremental"))
+    warm, bare, incr, preview = (_median(small[k], "seconds") for k in ("warm", "bare", "incremental", "preview"))
     ratio = _median(large["warm"], "seconds") / warm
     peak = _median(large["warm"], "peak_mb")
-    print(f"bench: warm/bare={warm / bare:.2f} incr/warm={incr / warm:.2f} p300/p30={ratio:.1f} peak300={peak:.0f}MB")
+    preview300 = _median(large["preview"], "seconds") / _median(large["bare"], "seconds")
+    print(f"preview/bare on the {LARGE_COPIES}x issue: {preview300:.2f}")
+    print(
+        f"bench: warm/bare={warm / bare:.2f} incr/warm={incr / warm:.2f} preview/bare={preview / bare:.2f}"
+        f" p300/p30={ratio:.1f} peak300={peak:.0f}MB"
+    )
 
 
 if __name__ == "__main__":
