@@ -26,6 +26,7 @@ from .charts import render_missing
 from .contents import SectionEntry, contents
 from .editions import PLANS, Edition, pdf_options, render_options
 from .fidelity import verify
+from .floats import float_figures
 from .incremental import Session
 from .logs import LOCATED, WarningCounter, counting_warnings, quiet_chatty_libraries
 from .output import build_lock, write_atomic
@@ -197,6 +198,7 @@ def build_checked(
                     laid_out = typeset(html, issue_dir, project.readable, **options)
                 else:
                     laid_out = session.typeset(html, document, project, plan, options)
+                laid_out, html = float_figures(laid_out, document, project, plan, options) or (laid_out, html)
             with timer.step("verify"):
                 verify_layout(laid_out, document)
             run.layouts[key] = laid_out

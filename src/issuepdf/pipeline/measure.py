@@ -81,7 +81,7 @@ class Measures:
 def measure(document: weasyprint.Document) -> Measures:
     """Measure the lines and pages of a laid-out document."""
     measures = Measures()
-    owners, _ = marked(roots(document))
+    owners = source_owners(document)
     candidates: list[tuple[Line, int]] = []  # (line, id of its block's element): a block's last line is not justified
     articles = [_articles(page._page_box) for page in document.pages]
     for number, page in enumerate(document.pages, start=1):
@@ -89,7 +89,7 @@ def measure(document: weasyprint.Document) -> Measures:
             candidates.append((_line(number, line, parent, owners), id(parent.element)))
         following = articles[number] if number < len(articles) else []
         continuing = next((a for a in reversed(articles[number - 1]) if a in following), None)
-        measures.pages.append(Page(number, _fill(page._page_box), continuing))
+        measures.pages.append(Page(number, page_fill(page._page_box), continuing))
     last_of_block = {element: index for index, (_, element) in enumerate(candidates)}
     measures.lines = [
         line for index, (line, element) in enumerate(candidates) if last_of_block[element] != index and line.gap > 0
@@ -101,7 +101,7 @@ def _lines(page_box: Any) -> Iterator[tuple[Any, Any]]:
     """Every line box of a justified block on the page, with its block (its last line included)."""
     from weasyprint.formatting_structure import boxes
 
-    for box in _body(page_box):
+    for box in body_boxes(page_box):
         if isinstance(box, boxes.ParentBox) and box.style["text_align_all"] == "justify":
             for child in box.children:
                 if isinstance(child, boxes.LineBox):
@@ -115,7 +115,7 @@ def justified_lines(page_box: Any) -> Iterator[Any]:
             yield line
 
 
-def _body(page_box: Any) -> Iterator[Any]:
+def body_boxes(page_box: Any) -> Iterator[Any]:
     """The page's boxes in document order, outside its margin boxes (running heads, page numbers)."""
     from weasyprint.formatting_structure import boxes
 
@@ -174,21 +174,26 @@ def _space_width(style: Any, key: tuple[Any, ...]) -> float:
 def _articles(page_box: Any) -> list[str]:
     """The ids of the articles printed on the page, in order."""
     seen: list[str] = []
-    for box in _body(page_box):
+    for box in body_boxes(page_box):
         element = box.element
         if element is not None and element.tag == "article" and element.get("id") not in seen:
             seen.append(str(element.get("id")))
     return seen
 
 
-def _fill(page_box: Any) -> float:
+def page_fill(page_box: Any) -> float:
     """How far down the content area the lowest printed line, image or table row reaches (0 to 1)."""
     from weasyprint.formatting_structure import boxes
 
     top, height = page_box.content_box_y(), page_box.height
     printed = (boxes.LineBox, boxes.ReplacedBox, boxes.TableRowBox, boxes.TableCaptionBox)
-    bottoms = [box.border_box_y() + box.border_height() for box in _body(page_box) if isinstance(box, printed)]
+    bottoms = [box.border_box_y() + box.border_height() for box in body_boxes(page_box) if isinstance(box, printed)]
     return max(0.0, min(1.0, (max(bottoms, default=top) - top) / height)) if height else 0.0
+
+
+def source_owners(document: weasyprint.Document) -> dict[int, str]:
+    """Element (by id) → the `data-src` key of the marked element it is in."""
+    return marked(roots(document))[0]
 
 
 def roots(document: weasyprint.Document) -> list[Any]:
