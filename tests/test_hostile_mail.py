@@ -28,7 +28,9 @@ from issuepdf.pipeline.logs import WarningCounter
 
 from .support.issues import MINIMAL
 from .support.projects import make_project
-from .test_send import SETTINGS, Inbox, people, plan, settings_for, smtp_server
+from .test_send import SETTINGS, Inbox, people, plan, settings_for, smtp_server, unsubscribe_secret
+
+__all__ = ["unsubscribe_secret"]  # the autouse fixture: every send here needs the secret
 
 OTHER_EDITION = "0" * 64
 
@@ -112,9 +114,9 @@ def test_a_line_break_in_the_issue_title_is_refused_at_its_place_before_building
     ("settings", "issue_email", "expected"),
     [
         (
-            'email:\n  list_unsubscribe: "<mailto:news@example.org>\\r\\nBcc: all@example.org"\n',
+            'email:\n  list_id: "news.example.org\\r\\nBcc: all@example.org"\n',
             "",
-            "issuepdf.yaml:2:21: email.list_unsubscribe: must be one line",
+            "issuepdf.yaml:2:12: email.list_id: must be one line",
         ),
         ("", 'email:\n  subject: "특집\\n{title}"\n', "issue.yaml:13:12: email.subject: must be one line"),
         (
@@ -123,7 +125,7 @@ def test_a_line_break_in_the_issue_title_is_refused_at_its_place_before_building
             "issuepdf.yaml:2:11: email.sender: must be one line",
         ),
     ],
-    ids=["list_unsubscribe", "subject", "sender"],
+    ids=["list_id", "subject", "sender"],
 )
 def test_a_line_break_in_a_header_setting_is_refused_with_its_position(
     tmp_path: Path, settings: str, issue_email: str, expected: str
@@ -241,39 +243,59 @@ def failing_write(after: int) -> Callable[[int, bytes], int]:
     return write
 
 
-def test_a_full_disk_before_a_batch_stops_sending_and_says_what_went_out(
+def test_a_full_disk_before_the_first_message_stops_before_anything_goes_out(
     draft: Draft, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log, inbox = tmp_path / "260.jsonl", Inbox()
     with smtp_server(inbox) as port:
-        monkeypatch.setattr(os, "write", failing_write(after=2))  # the first batch and its result
+        monkeypatch.setattr(os, "write", failing_write(after=0))
         with pytest.raises(SendError) as raised:
             execute(plan(draft, settings_for(draft, port), people(5), log))
     assert str(raised.value) == (
-        f"cannot write the send log {log}: No space left on device; stopped before message 2, which was not sent"
+        f"cannot write the send log {log}: No space left on device; stopped before message 1, which was not sent"
     )
-    assert raised.value.messages[0] == "sent 1 message(s): 2 delivered, 0 refused"
-    assert "not sent yet: 3; run the same command again to send them" in raised.value.messages
-    assert inbox.recipients() == people(5)[:2]
+    assert raised.value.messages[0] == "sent 0 message(s): 0 delivered, 0 refused"
+    assert "not sent yet: 5; run the same command again to send them" in raised.value.messages
+    assert inbox.messages == [] and History.read(log).batches == 0  # the half-written record was cut off
 
 
-def test_a_full_disk_after_a_batch_went_out_holds_it_back_as_uncertain(
+def test_a_full_disk_after_a_message_went_out_holds_it_back_as_uncertain(
     draft: Draft, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log, inbox = tmp_path / "260.jsonl", Inbox()
     with smtp_server(inbox) as port:
         settings = settings_for(draft, port)
         with monkeypatch.context() as patched, pytest.raises(SendError) as raised:
-            patched.setattr(os, "write", failing_write(after=1))  # the first batch only
+            patched.setattr(os, "write", failing_write(after=1))  # the first message's record only
             execute(plan(draft, settings, people(3), log))
         resumed = plan(draft, settings, people(3), log)
         execute(resumed)
-    assert str(raised.value).startswith(f"cannot write the send log {log}: No space left on device; stopped after ")
-    assert "the next run holds its 2 address(es) back as uncertain" in str(raised.value)
-    assert raised.value.messages[0] == "sent 1 message(s): 2 delivered, 0 refused"
-    assert "not sent yet: 1; run the same command again to send them" in raised.value.messages
-    assert resumed.held == people(3)[:2] and resumed.batches == [people(3)[2:]]
+    assert str(raised.value) == (
+        f"cannot write the send log {log}: No space left on device; stopped after message 1 went out: the log "
+        f"lacks its outcome, so the next run holds {people(1)[0]} back as uncertain (--retry-uncertain sends it)"
+    )
+    assert raised.value.messages[0] == "sent 1 message(s): 1 delivered, 0 refused"
+    assert "not sent yet: 2; run the same command again to send them" in raised.value.messages  # 2 was not sent
+    assert resumed.held == people(3)[:1] and resumed.todo == people(3)[1:]
     assert inbox.recipients() == people(3)  # nobody twice
+
+
+def test_a_full_disk_after_the_last_message_holds_it_back_as_uncertain(
+    draft: Draft, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log, inbox = tmp_path / "260.jsonl", Inbox()
+    with smtp_server(inbox) as port:
+        monkeypatch.setattr(os, "write", failing_write(after=2))  # both messages' records, not the last outcome
+        with pytest.raises(SendError) as raised:
+            execute(plan(draft, settings_for(draft, port), people(2), log))
+    assert str(raised.value).endswith(
+        f"stopped after message 2 went out: the log lacks its outcome, so the next run "
+        f"holds {people(2)[1]} back as uncertain (--retry-uncertain sends it)"
+    )
+    assert raised.value.messages[0] == "sent 2 message(s): 2 delivered, 0 refused"
+    assert not any(line.startswith("not sent yet") for line in raised.value.messages)
+    history = History.read(log)
+    assert (history.delivered, history.uncertain) == ({people(2)[0]}, {people(2)[1]})
 
 
 # --- a changed edition ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Sending against a real SMTP server on loopback (aiosmtpd): batches, refusals, failures, resume, TLS.
+"""Sending against a real SMTP server on loopback (aiosmtpd): one message per subscriber, refusals, failures,
+resume, TLS, pipelining.
 
 Every test starts its own server on 127.0.0.1 and a free port; nothing leaves the machine.
 """
@@ -10,6 +11,7 @@ import datetime as dt
 import ipaddress
 import os
 import signal
+import smtplib
 import socket
 import ssl
 import subprocess
@@ -33,10 +35,11 @@ from click.testing import CliRunner
 
 from issuepdf.cli import main
 from issuepdf.content.errors import IssuepdfError, SendError
-from issuepdf.content.settings import PASSWORD_ENV, Settings, SmtpSettings
+from issuepdf.content.settings import PASSWORD_ENV, UNSUBSCRIBE_SECRET_ENV, Settings, SmtpSettings
 from issuepdf.mail.draft import Draft, compose
-from issuepdf.mail.recipients import Recipients, read_recipients
-from issuepdf.mail.send import execute, make_plan
+from issuepdf.mail.plan import Audience, make_plan
+from issuepdf.mail.recipients import read_recipients
+from issuepdf.mail.send import execute
 from issuepdf.mail.sendlog import History, SendLog, log_path
 from issuepdf.mail.smtp import password_source
 
@@ -46,6 +49,14 @@ from .support.projects import make_project
 SENDER = "news@kic.example"
 SETTINGS = f"email:\n  sender: KIC 중국 <{SENDER}>\n"
 KOREAN_NAME = "주간 중국 창업 제260호 (2021.12.22).pdf"
+SECRET = "test-unsubscribe-secret-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def unsubscribe_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every send needs the unsubscribe secret; the tests' comes from the environment, as in production."""
+    monkeypatch.setenv(UNSUBSCRIBE_SECRET_ENV, SECRET)
+    return SECRET
 
 
 # --- a misbehaving SMTP server ----------------------------------------------------------------
@@ -81,11 +92,23 @@ class Inbox:
     """Send this process SIGINT (a ^C) while the n-th message is being confirmed."""
     hold_at: int | None = None
     """Take the n-th message but confirm it only once `release` is set (the sender can be killed meanwhile)."""
+    pipelining: bool = False
+    """Offer PIPELINING (RFC 2920) in the EHLO reply."""
+    connections: int = 0
     messages: list[Received] = field(default_factory=list)
     unconfirmed: list[Received] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        self.connections += 1
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if self.drop_after is not None and len(self.messages) >= self.drop_after:
@@ -133,6 +156,16 @@ class Inbox:
 
     def recipients(self) -> list[str]:
         return [address for received in self.messages for address in received.recipients]
+
+    def per_address(self) -> Counter[str]:
+        """How many messages each address got, counted from the To: of each message (never Bcc)."""
+        counts: Counter[str] = Counter()
+        for received in self.messages:
+            assert len(received.recipients) == 1, received.recipients
+            to = BytesParser(policy=policy.default).parsebytes(received.data, headersonly=True)["To"]
+            assert to == received.recipients[0]
+            counts[to] += 1
+        return counts
 
 
 def free_port() -> int:
@@ -216,7 +249,6 @@ def settings_for(draft: Draft, port: int, **smtp: Any) -> Settings:
         "host": "127.0.0.1",
         "port": port,
         "security": "none",
-        "batch_size": 2,
         "recipients_per_minute": 1e6,
         "timeout": 10,
     }
@@ -231,34 +263,55 @@ def plan(
     retry_uncertain: bool = False,
     new_edition: bool = False,
 ) -> Any:
-    return make_plan(draft, settings, Recipients(Path("subscribers.csv"), addresses), log, retry_uncertain, new_edition)
+    return make_plan(draft, settings, Audience("subscribers.csv", addresses), log, retry_uncertain, new_edition)
 
 
-def test_messages_arrive_in_bcc_batches_with_the_attachment_intact(draft: Draft, tmp_path: Path) -> None:
+def test_each_subscriber_gets_a_message_of_their_own_with_the_attachment_intact(draft: Draft, tmp_path: Path) -> None:
     log, inbox = tmp_path / ".sent" / "260.jsonl", Inbox()
     with smtp_server(inbox) as port:
-        settings = settings_for(draft, port)
+        settings = settings_for(draft, port, messages_per_connection=2)
         report = execute(plan(draft, settings, people(5), log))
         again = plan(draft, settings, people(5), log)
         assert execute(again).messages == 0
-    assert report.delivered == people(5) and report.messages == 3
-    assert [received.recipients for received in inbox.messages] == [people(5)[0:2], people(5)[2:4], people(5)[4:]]
+    assert report.delivered == people(5) and report.messages == 5
+    assert [received.recipients for received in inbox.messages] == [[address] for address in people(5)]
+    assert inbox.connections == 3  # two messages a connection
     pdf = draft.pdf.read_bytes()
-    ids = set()
-    for received in inbox.messages:
+    ids, dates = set(), set()
+    for address, received in zip(people(5), inbox.messages, strict=True):
         assert received.sender == SENDER
         message = received.message
-        assert message["To"] == f"KIC 중국 <{SENDER}>" and message["Bcc"] is None
-        assert not any(address.encode() in received.data for address in people(5))
+        assert message["To"] == address and message["Bcc"] is None and message["Cc"] is None
+        assert not any(other.encode() in received.data for other in people(5) if other != address)
         assert message["Subject"] == "주간 중국 창업 제260호 (2021.12.22)"
-        assert message["Date"] is not None
+        assert message["List-Id"] == "<news.kic.example>"
+        assert message["List-Unsubscribe"].startswith("<mailto:news@kic.example?subject=unsubscribe%20")
+        dates.add(message["Date"].datetime.tzinfo is not None)
         ids.add(message["Message-ID"])
         attachment = next(message.iter_attachments())
         assert attachment.get_filename() == KOREAN_NAME and attachment.get_content() == pdf
-    assert len(ids) == 3
-    assert (again.batches, again.already) == ([], 5)
-    assert [line.split('"event": ')[1][:8] for line in log.read_text().splitlines()] == ['"batch",', '"result"'] * 3
+        for part in message.walk():
+            assert not part.defects, (part.get_content_type(), part.defects)
+    assert len(ids) == 5 and dates == {True}
+    assert (again.todo, again.already) == ([], 5)
+    assert [line.split('"event": ')[1][:8] for line in log.read_text().splitlines()] == ['"batch",', '"result"'] * 5
     assert (log.parent / ".gitignore").read_text().endswith("*\n")
+
+
+def test_pipelining_when_offered_gives_the_same_outcomes(
+    draft: Draft, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    addresses = ["a@example.org", "gone@example.org", "busy@example.org", "b@example.org"]
+    inbox = Inbox(pipelining=True, refuse={"gone@example.org"}, later={"busy@example.org"})
+    one_by_one = []
+    real_mail = smtplib.SMTP.mail
+    monkeypatch.setattr(smtplib.SMTP, "mail", lambda *args: one_by_one.append(args) or real_mail(*args))
+    with smtp_server(inbox) as port:
+        report = execute(plan(draft, settings_for(draft, port), addresses, tmp_path / "260.jsonl"))
+    assert one_by_one == []  # MAIL, RCPT and DATA went in one write each message
+    assert report.delivered == ["a@example.org", "b@example.org"]
+    assert set(report.refused) == {"gone@example.org", "busy@example.org"}
+    assert inbox.per_address() == Counter(["a@example.org", "b@example.org"])
 
 
 def test_refused_recipients_are_reported_and_only_temporary_refusals_retried(draft: Draft, tmp_path: Path) -> None:
@@ -274,7 +327,7 @@ def test_refused_recipients_are_reported_and_only_temporary_refusals_retried(dra
     assert lines[0] == "sent 2 message(s): 2 delivered, 2 refused"
     assert "refused: gone@example.org: 550 5.1.1 no such mailbox (not retried)" in lines
     assert "refused: busy@example.org: 450 4.2.1 mailbox busy, try later (retried on the next run)" in lines
-    assert (resumed.batches, resumed.refused_before) == ([["busy@example.org"]], ["gone@example.org"])
+    assert (resumed.todo, resumed.refused_before) == (["busy@example.org"], ["gone@example.org"])
     assert second.delivered == ["busy@example.org"]
     assert Counter(inbox.recipients()) == Counter(["a@example.org", "b@example.org", "busy@example.org"])
 
@@ -286,13 +339,13 @@ def test_a_server_dropping_the_connection_mid_list_then_a_resumed_run_delivers_t
     with smtp_server(first) as port, pytest.raises(SendError) as raised:
         execute(plan(draft, settings_for(draft, port), people(7), log))
     assert str(raised.value).startswith("sending stopped: the connection failed: ")
-    assert raised.value.messages[0] == "sent 2 message(s): 4 delivered, 0 refused"
-    assert "not sent yet: 3; run the same command again to send them" in raised.value.messages
+    assert raised.value.messages[0] == "sent 2 message(s): 2 delivered, 0 refused"
+    assert "not sent yet: 5; run the same command again to send them" in raised.value.messages
     with smtp_server(second) as port:
         resumed = plan(draft, settings_for(draft, port), people(7), log)
         execute(resumed)
-    assert resumed.already == 4 and resumed.batches == [people(7)[4:6], people(7)[6:]]
-    assert Counter(first.recipients() + second.recipients()) == Counter(people(7))
+    assert resumed.already == 2 and resumed.todo == people(7)[2:]
+    assert first.per_address() + second.per_address() == Counter(people(7))
 
 
 def test_a_message_the_server_may_have_taken_is_never_sent_again_unless_asked(draft: Draft, tmp_path: Path) -> None:
@@ -300,18 +353,18 @@ def test_a_message_the_server_may_have_taken_is_never_sent_again_unless_asked(dr
     with smtp_server(inbox) as port, pytest.raises(SendError) as raised:
         execute(plan(draft, settings_for(draft, port), people(5), log))
     assert "before the server confirmed the message" in str(raised.value)
-    assert [received.recipients for received in inbox.unconfirmed] == [people(5)[2:4]]
+    assert [received.recipients for received in inbox.unconfirmed] == [people(5)[1:2]]
     normal = Inbox()
     with smtp_server(normal) as port:
         resumed = plan(draft, settings_for(draft, port), people(5), log)
         execute(resumed)
-        held = people(5)[2:4]
-        assert resumed.held == held and resumed.batches == [people(5)[4:]]
+        held = people(5)[1:2]
+        assert resumed.held == held and resumed.todo == people(5)[2:]
         assert f"uncertain, not sent again (--retry-uncertain sends it): {held[0]}" in resumed.describe(dry_run=True)
         retry = plan(draft, settings_for(draft, port), people(5), log, retry_uncertain=True)
         execute(retry)
-    assert retry.batches == [held]
-    assert normal.recipients() == [people(5)[4], *held]
+    assert retry.todo == held
+    assert normal.recipients() == [*people(5)[2:], *held]
 
 
 def test_a_killed_run_resumes_without_resending_the_message_it_died_on(project: Path, tmp_path: Path) -> None:
@@ -322,7 +375,7 @@ def test_a_killed_run_resumes_without_resending_the_message_it_died_on(project: 
     inbox = Inbox(hold_at=2)
     with smtp_server(inbox) as port:
         (project / "issuepdf.yaml").write_text(
-            SETTINGS + f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n  batch_size: 1\n",
+            SETTINGS + f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n",
             encoding="utf-8",
         )
         command = [sys.executable, "-m", "issuepdf", "send", str(issue), "--to", str(subscribers), "--send"]
@@ -347,7 +400,7 @@ def test_ctrl_c_lets_the_batch_finish_then_stops_and_the_rest_goes_once(draft: D
     log, inbox = tmp_path / "260.jsonl", Inbox(interrupt_at=2)
     previous = signal.getsignal(signal.SIGINT)
     with smtp_server(inbox) as port:
-        settings = settings_for(draft, port, batch_size=1)
+        settings = settings_for(draft, port)
         with pytest.raises(SendError) as raised:
             execute(plan(draft, settings, people(4), log))
         assert signal.getsignal(signal.SIGINT) is previous
@@ -367,9 +420,9 @@ def test_rate_limit_spaces_the_messages(draft: Draft, tmp_path: Path) -> None:
         now[0] += seconds
 
     with smtp_server(Inbox()) as port:
-        settings = settings_for(draft, port, recipients_per_minute=60)
-        execute(plan(draft, settings, people(5), tmp_path / "260.jsonl"), sleep=sleep, clock=lambda: now[0])
-    assert sleeps == pytest.approx([0, 2, 2])  # two recipients a message, one a second
+        settings = settings_for(draft, port, recipients_per_minute=30)
+        execute(plan(draft, settings, people(4), tmp_path / "260.jsonl"), sleep=sleep, clock=lambda: now[0])
+    assert sleeps == pytest.approx([0, 2, 2, 2])  # one recipient a message, one every two seconds
 
 
 # --- TLS and passwords ------------------------------------------------------------------------
@@ -458,9 +511,12 @@ def test_subscriber_list_reports_invalid_lines_and_skips_duplicates(tmp_path: Pa
             "Internationalized characters before the @-sign are not supported: '길', '동', '홍'.",
         ),
     ]
-    (tmp_path / "cp949.csv").write_bytes("이메일\nkim@example.org\n".encode("cp949"))
-    with pytest.raises(IssuepdfError, match=r"not UTF-8 .*save the list as 'CSV UTF-8'"):
-        read_recipients(tmp_path / "cp949.csv")
+    (tmp_path / "cp949.csv").write_bytes("이메일\n김 <kim@example.org>\n".encode("cp949"))  # Korean Excel's CSV
+    korean_excel = read_recipients(tmp_path / "cp949.csv")
+    assert (korean_excel.addresses, korean_excel.encoding) == (["kim@example.org"], "cp949")
+    (tmp_path / "utf16.csv").write_bytes("이메일\nkim@example.org\n".encode("utf-16"))
+    with pytest.raises(IssuepdfError, match=r"neither UTF-8 nor CP949 .*save the list as 'CSV UTF-8'"):
+        read_recipients(tmp_path / "utf16.csv")
 
 
 @pytest.mark.expect_warnings
@@ -502,7 +558,7 @@ def test_send_command_dry_run_then_send_then_nothing_left(project: Path, tmp_pat
     inbox = Inbox()
     with smtp_server(inbox) as port:
         (project / "issuepdf.yaml").write_text(
-            SETTINGS + f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n  batch_size: 2\n",
+            SETTINGS + f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n",
             encoding="utf-8",
         )
         args = ["send", str(issue), "--to", str(subscribers)]
@@ -517,22 +573,22 @@ def test_send_command_dry_run_then_send_then_nothing_left(project: Path, tmp_pat
         "message: 주간 중국 창업 제260호 (2021.12.22)",
         f"attachment: {KOREAN_NAME} (3 pages, {dry.stdout.split('(3 pages, ')[1].split(')')[0]})",
         f"from KIC 중국 <{SENDER}> via 127.0.0.1:{port} (none)",
-        f"{subscribers}: 4 address(es), 1 invalid, 0 duplicate(s)",
+        f"unsubscribe: no one-click (unsubscribe_url), mail to {SENDER}",
+        f"{subscribers}: 3 new (added to the list when sending), 0 already subscribed, 0 not re-subscribed, "
+        "1 invalid, 0 duplicate(s)",
         f"{subscribers}:4: invalid: 'broken@': not an email address",
-        "would send to 3 recipient(s) in 2 message(s) of up to 2 in Bcc, over at least 0.0 min at 300/min",
-        "message 1 (2):",
+        "would send 3 message(s), one per subscriber, over at least 0.0 min at 300/min",
         "  kim@example.org",
         "  lee@example.org",
-        "message 2 (1):",
         "  park@example.org",
         "dry run: nothing was sent; add --send to send",
     ]
     assert sent.exit_code == 0, sent.output
-    assert "sent 2 message(s): 3 delivered, 0 refused" in sent.stdout.splitlines()
+    assert "sent 3 message(s): 3 delivered, 0 refused" in sent.stdout.splitlines()
     assert inbox.recipients() == ["kim@example.org", "lee@example.org", "park@example.org"]
     assert after.stdout.splitlines()[-2:] == [
         f"already sent: 3 (send log {log_path(issue, 260)})",
-        "nothing to send: every address on the list has been sent this issue (or was refused)",
+        "nothing to send: every subscriber has been sent this issue (or was refused)",
     ]
 
 
@@ -541,7 +597,11 @@ def test_send_needs_a_sender_and_a_host_which_a_dry_run_points_out(draft: Draft,
     unset = plan(draft, settings, people(1), tmp_path / "260.jsonl")
     lines = unset.describe(dry_run=True)
     assert "from (email.sender not set) via (smtp.host not set) (starttls)" in lines
-    assert lines[-2] == "cannot send yet: set email.sender and smtp.host in issuepdf.yaml (see docs/email.md)"
-    with pytest.raises(SendError, match=r"set email.sender and smtp.host in issuepdf.yaml to send"):
+    assert lines[-2] == (
+        "cannot send yet: set email.sender in issuepdf.yaml and set smtp.host in issuepdf.yaml (see docs/email.md)"
+    )
+    with pytest.raises(
+        SendError, match=r"set email.sender in issuepdf.yaml and set smtp.host in issuepdf.yaml to send"
+    ):
         execute(unset)
     assert not (tmp_path / "260.jsonl").exists()

@@ -226,16 +226,18 @@ def email_command(issue_dir: Path, out_dir: Path | None) -> None:
 @click.option(
     "--to",
     "subscribers",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The subscriber CSV: a column titled email (or 이메일), else addresses in the first column.",
+    help="A subscriber CSV to import into the list and send to (default: every active subscriber of the list).",
 )
 @click.option("--send", "really", is_flag=True, help="Send for real; without it, print who would get what.")
 @click.option("--retry-uncertain", is_flag=True, help="Also send to addresses a broken run may have reached.")
 @click.option("--new-edition", is_flag=True, help="Send the rest a changed PDF, though some got the earlier one.")
-def send_command(issue_dir: Path, subscribers: Path, really: bool, retry_uncertain: bool, new_edition: bool) -> None:
-    """Send ISSUE_DIR's email edition to the subscribers in Bcc batches; a rerun resumes, never resends."""
-    from .mail.send import execute, plan_send
+def send_command(
+    issue_dir: Path, subscribers: Path | None, really: bool, retry_uncertain: bool, new_edition: bool
+) -> None:
+    """Send ISSUE_DIR's email edition, one message per subscriber; a rerun resumes, never resends."""
+    from .mail.plan import plan_send
+    from .mail.send import execute
 
     plan = plan_send(issue_dir, subscribers, retry_uncertain, new_edition)
     for line in plan.describe(dry_run=not really):

@@ -17,6 +17,8 @@ catch `IssuepdfError` only where a message is the answer.
     ├── OverBudget            the email PDF is over its size budget
     ├── SendError             sending cannot start or go on
     │   └── LogWriteError     the send log cannot be written
+    ├── SubscriberError       the subscriber list cannot be read or changed as asked
+    ├── MailboxError          the bounce mailbox (IMAP) cannot be read
     ├── ArchiveError          the issue may not be archived as asked
     ├── CatalogError          the archive catalog cannot be read or written
     ├── ManifestError         a revision's manifest cannot be read
@@ -99,6 +101,15 @@ class SendError(IssuepdfError):
 
 class LogWriteError(SendError):
     """The send log cannot be written (disk full, read-only folder): the run must stop."""
+
+
+class SubscriberError(IssuepdfError):
+    """The subscriber list (SQLite) cannot be read or written, or a change was refused (e.g. re-adding an
+    address that unsubscribed, without --resubscribe)."""
+
+
+class MailboxError(IssuepdfError):
+    """The bounce and reply mailbox cannot be reached or read over IMAP."""
 
 
 class ArchiveError(IssuepdfError):

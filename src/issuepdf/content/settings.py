@@ -1,9 +1,10 @@
 """Project settings: `issuepdf.yaml` at the project root, for the email edition and sending.
 
 The file is optional; every key has a default or is needed only by `issuepdf send`. An issue may
-override the `email:` keys in its own `issue.yaml` (same keys, under `email:`). The SMTP password
-is deliberately not a setting: it comes from ISSUEPDF_SMTP_PASSWORD or the system keyring, so it
-can never be committed with the project.
+override the `email:` keys in its own `issue.yaml` (same keys, under `email:`). Secrets are
+deliberately not settings: the SMTP and IMAP passwords, the unsubscribe secret and the DKIM key
+come from the environment or the system keyring (a key may also be a file outside the project),
+so none can be committed with the project.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from .report import read_model
 
 SETTINGS_FILE = "issuepdf.yaml"
 PASSWORD_ENV = "ISSUEPDF_SMTP_PASSWORD"
+IMAP_PASSWORD_ENV = "ISSUEPDF_IMAP_PASSWORD"
+UNSUBSCRIBE_SECRET_ENV = "ISSUEPDF_UNSUBSCRIBE_SECRET"
+DKIM_KEY_ENV = "ISSUEPDF_DKIM_KEY"
 TEMPLATE_FIELDS = "{title}, {number}, {date} (e.g. {date:%Y.%m.%d}) and {publisher}"
 TEMPLATE_NAMES = frozenset({"title", "number", "date", "publisher"})
 DATE_CODES = "%Y %y %m %d %j %a %A %b %B %% (and %-m, %-d: no leading zero)"
@@ -32,6 +36,14 @@ DATE_FORMAT = re.compile(r"(?:[^%{}]|%-?[Yymdj]|%[aAbB%])*")
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 """Line breaks (all that Python's email package refuses in a header) and other control characters."""
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+IMAP_PORTS = {"starttls": 143, "tls": 993, "none": 143}
+RETIRED = {
+    "to": "every subscriber now gets a message of their own, addressed To: them",
+    "list_unsubscribe": "List-Unsubscribe is now made per subscriber: set email.unsubscribe_url (and "
+    "ISSUEPDF_UNSUBSCRIBE_SECRET), see docs/email.md",
+    "batch_size": "every subscriber now gets a message of their own: use smtp.messages_per_connection",
+}
+"""Keys earlier versions took, and why they are gone: refused with this advice rather than as unknown."""
 
 
 class SettingsModel(BaseModel):
@@ -93,6 +105,14 @@ def _ascii_template(template: str) -> str:
     return _template(template)
 
 
+def _refuse_password(data: Any, env: str) -> None:
+    if isinstance(data, dict) and any(str(key).lower().startswith("pass") for key in data):
+        raise ValueError(
+            f"the password is never read from a file: set {env} in the environment "
+            "or store it in the system keyring (see docs/email.md)"
+        )
+
+
 def _mailbox(value: str) -> str:
     """One address, with or without a display name: `KIC 중국 <news@kic.example>`."""
     one_line(value)
@@ -105,9 +125,33 @@ def _mailbox(value: str) -> str:
     return value
 
 
+def _web_url(value: str) -> str:
+    """An https URL (http only on this machine, for tests): RFC 8058 one-click needs https."""
+    from urllib.parse import urlsplit
+
+    one_line(value)
+    parts = urlsplit(value)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if (parts.scheme != "https" and not (parts.scheme == "http" and loopback)) or not parts.hostname:
+        raise ValueError(f"not an https URL: {value!r} (write e.g. 'https://news.example.org/unsubscribe')")
+    if parts.fragment:
+        raise ValueError(f"a URL without #fragment, please: {value!r}")
+    return value
+
+
+def _refuse_retired(data: Any) -> Any:
+    """A key of an earlier version is refused with what replaced it."""
+    if isinstance(data, dict):
+        for name in data:
+            if name in RETIRED:
+                raise ValueError(f"{name} is no longer a setting: {RETIRED[name]}")
+    return data
+
+
 Template = Annotated[str, AfterValidator(_template)]
 HeaderTemplate = Annotated[str, AfterValidator(one_line), AfterValidator(_template)]
 Mailbox = Annotated[str, AfterValidator(_mailbox)]
+WebUrl = Annotated[str, AfterValidator(_web_url)]
 
 
 class EmailSettings(SettingsModel):
@@ -117,26 +161,72 @@ class EmailSettings(SettingsModel):
     """The From header, e.g. `KIC 중국 <news@example.org>`; needed to send, optional for a draft."""
     reply_to: Mailbox | None = None
     """The Reply-To header, when replies should go elsewhere than the sender."""
-    to: Mailbox | None = None
-    """The visible To header of every message (subscribers are in Bcc); by default the sender."""
     subject: HeaderTemplate = "{title} 제{number}호 ({date:%Y.%m.%d})"
     """The subject, a template with {title}, {number}, {date} and {publisher}."""
     attachment: Template = "{title} 제{number}호 ({date:%Y.%m.%d}).pdf"
     """The PDF's file name as readers see it (Korean is fine: it is encoded per RFC 2231)."""
     attachment_ascii: Annotated[str, AfterValidator(_ascii_template)] = "issue-{number}.pdf"
     """The ASCII file name for mail tools that do not read RFC 2231 names."""
-    intro: Template = "{title} 제{number}호를 PDF 파일로 첨부해 보내 드립니다."
-    """The first paragraph of the message, before the contents list."""
+    intro: Template = "{title} 제{number}호를 보내 드립니다."
+    """The first paragraph of the message, before the articles."""
     footer: str | None = None
-    """A closing paragraph, e.g. who sends this and how to unsubscribe."""
-    list_unsubscribe: Annotated[str, AfterValidator(one_line)] | None = None
-    """The List-Unsubscribe header, e.g. `<mailto:news@example.org?subject=unsubscribe>`."""
+    """A closing paragraph, e.g. who publishes the bulletin and why the reader receives it."""
+    list_id: Annotated[str, AfterValidator(one_line)] | None = None
+    """The List-Id (RFC 2919) that names the list in headers and unsubscribe tokens; by default from the
+    sender, `news.example.org` for `news@example.org`."""
+    unsubscribe_url: WebUrl | None = None
+    """Where the one-click unsubscribe endpoint (`issuepdf unsubscribe serve`) is reached from outside, e.g.
+    `https://news.example.org/unsubscribe`; without it, unsubscribing is by mail only (no one-click)."""
+    unsubscribe_address: Mailbox | None = None
+    """Where unsubscribe mails go (the `mailto:` of List-Unsubscribe); by default the sender, whose mailbox
+    also receives the bounces and which `issuepdf mailbox sync` reads."""
+    advertisement: bool = False
+    """Promotional mail: `(광고)` before the subject and the opt-out notice of 정보통신망법 제50조 in the footer.
+    Off for an informational bulletin."""
+    site_url: WebUrl | None = None
+    """The web edition's address; each article then links to its page, `<site_url>/<number>/<id>.html`."""
+    pdf_url: Template | None = None
+    """Where the PDF is online, e.g. `https://news.example.org/pdf/{number}.pdf`: the message links to it (and
+    to each article's page in it)."""
+    attach_pdf: bool = True
+    """Attach the PDF (within budget_mb); false sends a link instead, which needs pdf_url."""
     budget_mb: Annotated[float, Field(gt=0)] = 5
     """The largest email PDF allowed, in MB (10⁶ bytes); base64 makes the message a third larger."""
     dpi: Annotated[int, Field(ge=36, le=1200)] | None = None
     """Downsample photos above this resolution at their placed size; by default 150."""
     jpeg_quality: Annotated[int, Field(ge=1, le=95)] | None = None
     """JPEG quality (1-95) for photos in the email edition; by default 80."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        return _refuse_retired(data)
+
+    @model_validator(mode="after")
+    def _link_needs_url(self) -> EmailSettings:
+        if not self.attach_pdf and not self.pdf_url:
+            raise ValueError("attach_pdf: false needs pdf_url, the PDF's address that the message links to")
+        return self
+
+    @property
+    def sender_address(self) -> str:
+        """The sender's plain address (`news@example.org`), or empty when not set."""
+        from email.utils import parseaddr
+
+        return parseaddr(self.sender or "")[1]
+
+    @property
+    def resolved_list_id(self) -> str:
+        """The list's id: the setting, else `news.example.org` from the sender `news@example.org`."""
+        local, _, domain = self.sender_address.partition("@")
+        return self.list_id or (f"{local}.{domain}".lower() if domain else "issuepdf.invalid")
+
+    @property
+    def resolved_unsubscribe_address(self) -> str:
+        """The plain address unsubscribe mails go to: the setting, else the sender."""
+        from email.utils import parseaddr
+
+        return parseaddr(self.unsubscribe_address or self.sender or "")[1]
 
 
 class SmtpSettings(SettingsModel):
@@ -154,20 +244,16 @@ class SmtpSettings(SettingsModel):
     """A PEM file of certificates to trust for the server (a private CA), relative to the project."""
     timeout: Annotated[float, Field(gt=0)] = 60
     """Seconds to wait for the server before giving up."""
-    batch_size: Annotated[int, Field(ge=1, le=1000)] = 50
-    """Recipients per message; each message carries them in Bcc."""
+    messages_per_connection: Annotated[int, Field(ge=1, le=10_000)] = 100
+    """Messages sent over one connection before it is closed and a new one opened (servers cap it)."""
     recipients_per_minute: Annotated[float, Field(gt=0)] = 300
-    """The rate limit: the run waits between messages to stay under this many recipients a minute."""
+    """The rate limit: the run waits between messages (one recipient each) to stay under this many a minute."""
 
     @model_validator(mode="before")
     @classmethod
     def _no_password(cls, data: Any) -> Any:
-        if isinstance(data, dict) and any(str(key).lower().startswith("pass") for key in data):
-            raise ValueError(
-                f"the SMTP password is never read from a file: set {PASSWORD_ENV} in the environment "
-                "or store it in the system keyring (see docs/email.md)"
-            )
-        return data
+        _refuse_password(data, PASSWORD_ENV)
+        return _refuse_retired(data)
 
     @property
     def resolved_port(self) -> int:
@@ -209,6 +295,55 @@ class ServeSettings(SettingsModel):
     (`emacsclient -n +{line}:{col} {path}`)."""
 
 
+class SubscriberSettings(SettingsModel):
+    """The subscriber list; `subscribers:` in issuepdf.yaml."""
+
+    path: str = "subscribers.sqlite"
+    """The list's SQLite file, relative to the project (it holds people's addresses: keep it out of git)."""
+    soft_bounce_limit: Annotated[int, Field(ge=1, le=100)] = 3
+    """Temporary delivery failures (mailbox full, …) after which an address counts as bounced."""
+
+
+class ImapSettings(SettingsModel):
+    """The mailbox that receives bounces, unsubscribe mails and replies; `imap:` in issuepdf.yaml."""
+
+    host: str | None = None
+    """The IMAP server, e.g. `imap.example.org`; needed by `issuepdf mailbox sync`."""
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """By default 993 for tls, 143 for starttls and none."""
+    security: Literal["tls", "starttls", "none"] = "tls"
+    """`tls` from the start, `starttls` upgrades a plain connection, `none` is for loopback tests."""
+    user: str | None = None
+    """The login; its password comes from ISSUEPDF_IMAP_PASSWORD or the keyring, never from a file."""
+    folder: Annotated[str, AfterValidator(one_line)] = "INBOX"
+    """The folder to read."""
+    ca_file: str | None = None
+    """A PEM file of certificates to trust for the server (a private CA), relative to the project."""
+    timeout: Annotated[float, Field(gt=0)] = 60
+    """Seconds to wait for the server before giving up."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        _refuse_password(data, IMAP_PASSWORD_ENV)
+        return data
+
+    @property
+    def resolved_port(self) -> int:
+        return self.port or IMAP_PORTS[self.security]
+
+
+class DkimSettings(SettingsModel):
+    """DKIM signing by issuepdf, for servers that do not sign; `dkim:` in issuepdf.yaml."""
+
+    selector: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")] | None = None
+    """The selector: the public key is published at `<selector>._domainkey.<domain>`. Signing is on when set."""
+    domain: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+$")] | None = None
+    """The signing domain (d=); by default the sender's, which DMARC alignment needs."""
+    key_file: str | None = None
+    """The private key (PEM), relative to the project; better kept outside it, or in ISSUEPDF_DKIM_KEY."""
+
+
 def _site_url(value: str) -> str:
     """An absolute http(s) URL without query or fragment; kept without its trailing slash."""
     from urllib.parse import urlsplit
@@ -241,6 +376,12 @@ class Settings(SettingsModel):
     """Where the web edition is published (`https://example.org/bulletin`): canonical URLs, feeds, email links."""
     issn: Annotated[str, AfterValidator(_issn)] | None = None
     """The bulletin's ISSN (`1234-5679`), printed in the web edition's masthead and metadata."""
+    subscribers: SubscriberSettings = SubscriberSettings()
+    """The subscriber list."""
+    imap: ImapSettings = ImapSettings()
+    """The bounce and reply mailbox for `issuepdf mailbox sync`."""
+    dkim: DkimSettings = DkimSettings()
+    """DKIM signing."""
     serve: ServeSettings = ServeSettings()
     """The live preview of `issuepdf serve`."""
 

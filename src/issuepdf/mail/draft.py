@@ -13,8 +13,6 @@ stored with LF line ends, as Unix mail tools (munpack, mutt) read files; `send` 
 
 from __future__ import annotations
 
-import hashlib
-import html
 import logging
 import re
 import tempfile
@@ -25,7 +23,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from string import Formatter
 from typing import Any, cast
-from urllib.parse import quote
 
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
@@ -41,13 +38,14 @@ from ..pipeline.editions import PLANS
 from ..pipeline.logs import counting_warnings
 from ..pipeline.output import build_lock, replace_together, write_atomic
 from ..pipeline.typeset import image_name
+from .letter import Attachment, assemble
+from .newsletter import Bodies, Edition, subject_line
+from .unsubscribe import mail_link
 
 logger = logging.getLogger("issuepdf")
 
 LISTED_IMAGES = 5
 """How many of the largest images an over-budget error names."""
-HEADER_WIDTH = 78
-"""RFC 5322's recommended line length; the attachment header is folded to stay within it."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +93,10 @@ class Draft:
     contents: list[SectionEntry]
     seconds: float
     """How long the PDF took to build."""
+    edition: Edition
+    """What the bodies show: each subscriber's message is made from it."""
+    attachment: Attachment | None
+    """The PDF as attached (None when the settings link it instead)."""
 
     @property
     def subject(self) -> str:
@@ -154,16 +156,17 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
             result = build_checked(Run(checked), "email", Path(folder) / target.name, warnings=warnings)
             seconds = time.perf_counter() - start
             size = result.pdf.stat().st_size
-            if size > budget:
+            if size > budget and settings.attach_pdf:  # a linked PDF travels on its own
                 raise over_budget(size, budget, largest_images(result.pdf, issue_dir, issue)[:LISTED_IMAGES])
             entries = result.contents()
             pdf = result.pdf.read_bytes()
-            message = make_message(issue, settings, entries, pdf, result.pages)
+            edition, attachment = make_edition(issue, settings, entries, pdf, result.pages)
+            message = draft_message(edition, attachment, pdf)
             staged = Path(folder) / eml.name
             write_atomic(staged, message.as_bytes(policy=policy.default))  # a file: LF line ends, as mail tools expect
             replace_together([(result.pdf, target), (staged, eml)])  # same folder: renames, both or neither
     logger.info("email    %s, %d pages, message %s", megabytes(size), result.pages, megabytes(eml.stat().st_size))
-    return Draft(issue, settings, target, eml, message, result.pages, entries, seconds)
+    return Draft(issue, settings, target, eml, message, result.pages, entries, seconds, edition, attachment)
 
 
 def check_subject_values(issue_dir: Path, issue: Issue, settings: EmailSettings) -> None:
@@ -187,10 +190,6 @@ def check_subject_values(issue_dir: Path, issue: Issue, settings: EmailSettings)
 
 
 # --- reading the PDF --------------------------------------------------------------------------
-
-
-def _spaced(title: str) -> str:
-    return " ".join(title.replace("\u2060", "").split())
 
 
 def largest_images(pdf: Path, issue_dir: Path, issue: Issue) -> list[EmbeddedImage]:
@@ -263,111 +262,45 @@ def _photo_names(issue: Issue) -> dict[str, str]:
 # --- the message ------------------------------------------------------------------------------
 
 
-def make_message(
+def make_edition(
     issue: Issue, settings: EmailSettings, entries: list[SectionEntry], pdf: bytes, pages: int
-) -> EmailMessage:
-    """The draft: headers, text and HTML bodies, and the PDF attached under its reader-facing name."""
+) -> tuple[Edition, Attachment | None]:
+    """What the bodies show, and the PDF attachment (None when the settings link the PDF instead)."""
     values = template_values(issue)
-    subject = fill_template(settings.subject, values)
     name = fill_template(settings.attachment, values)
-    fallback = fill_template(settings.attachment_ascii, values)
     about = f"{name} ({pages}쪽, {megabytes(len(pdf))})"
-    text = text_body(subject, issue, fill_template(settings.intro, values), about, entries, settings.footer)
-    page = html_body(subject, issue, fill_template(settings.intro, values), about, entries, settings.footer)
-    message = EmailMessage()
-    message["Subject"] = subject
+    edition = Edition(issue, settings, subject_line(settings, values), entries, about)
+    attachment = (
+        Attachment(pdf, name, fill_template(settings.attachment_ascii, values)) if settings.attach_pdf else None
+    )
+    return edition, attachment
+
+
+def common_headers(edition: Edition) -> dict[str, str]:
+    """The headers every message of the issue has: From, Reply-To, Subject, List-Id."""
+    settings = edition.settings
+    headers = {"Subject": edition.subject}
     if settings.sender:
-        message["From"] = settings.sender
-    if settings.to or settings.sender:
-        message["To"] = settings.to or settings.sender
+        headers["From"] = settings.sender
     if settings.reply_to:
-        message["Reply-To"] = settings.reply_to
-    if settings.list_unsubscribe:
-        message["List-Unsubscribe"] = settings.list_unsubscribe
-    # base64 keeps every line 7-bit: no server needs 8BITMIME, and Korean is shorter than in quoted-printable
-    message.set_content(text, cte="base64")
-    message.add_alternative(page, subtype="html", cte="base64")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=fallback)
-    attachment = next(message.iter_attachments())
-    del attachment["Content-Disposition"]
-    # Stored raw: the email package would otherwise merge filename and filename* into one parameter.
-    attachment.set_raw("Content-Disposition", content_disposition(name, fallback))
-    digest = hashlib.sha256(b"\0".join([pdf, text.encode(), page.encode(), settings.model_dump_json().encode()]))
-    for i, part in enumerate(part for part in message.walk() if part.is_multipart()):
-        part.set_boundary(f"=_issuepdf_{digest.hexdigest()[:24]}_{i}")  # '=_' is never in base64 text
-    for part in message.walk():
-        if part is not message:
-            del part["MIME-Version"]
-    return message
+        headers["Reply-To"] = settings.reply_to
+    headers["List-Id"] = f"<{settings.resolved_list_id}>"
+    return headers
 
 
-def message_bytes(message: EmailMessage) -> bytes:
-    """The message as SMTP carries it: CRLF line ends, lines within 78 characters, 7-bit only."""
-    return message.as_bytes(policy=policy.SMTP)
+def draft_message(edition: Edition, attachment: Attachment | None, pdf: bytes) -> EmailMessage:
+    """The draft: To the sender (a client sends it on), a plain `unsubscribe` mail link, no Date or Message-ID."""
+    settings = edition.settings
+    headers = common_headers(edition)
+    if settings.sender:
+        headers["To"] = settings.sender
+    link = mail_link(settings.resolved_unsubscribe_address) if settings.resolved_unsubscribe_address else ""
+    if link:
+        headers["List-Unsubscribe"] = f"<{link}>"
+    text, page = Bodies.of(edition).personal(link)
+    return assemble(headers, text, page, attachment, draft_seed(edition, pdf))
 
 
-def content_disposition(name: str, fallback: str) -> str:
-    """`attachment` with the name per RFC 2231 (folded into sections) first, then the ASCII fallback.
-
-    Tools that read RFC 2231 (and Python's email package, which takes the first name) show the
-    Korean name; older ones ignore `filename*` and use `filename`.
-    """
-    sections: list[str] = []
-    current = "utf-8''"
-    for token in (quote(char, safe="") for char in name):  # sections end between characters, never inside one
-        if len(f" filename*{len(sections)}*={current}{token};") > HEADER_WIDTH:
-            sections.append(current)
-            current = ""
-        current += token
-    sections.append(current)
-    if len(sections) == 1:
-        lines = ["attachment;", f" filename*={current};"]
-    else:
-        lines = ["attachment;", *(f" filename*{i}*={text};" for i, text in enumerate(sections))]
-    lines.append(f' filename="{fallback}"')
-    return "\n".join(lines)
-
-
-def text_body(
-    subject: str, issue: Issue, intro: str, about: str, entries: list[SectionEntry], footer: str | None
-) -> str:
-    lines = [subject, issue.publisher, "", intro, f"첨부: {about}", "", "목차"]
-    for section in entries:
-        lines += ["", _spaced(section.title)]
-        lines += [f"  {_spaced(article.label)} · {article.page}쪽" for article in section.articles]
-    if footer:
-        lines += ["", footer.strip()]
-    return "\n".join(lines) + "\n"
-
-
-def html_body(
-    subject: str, issue: Issue, intro: str, about: str, entries: list[SectionEntry], footer: str | None
-) -> str:
-    e = html.escape
-    muted = "color:#666"
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="ko">',
-        f'<head><meta charset="utf-8"><title>{e(subject)}</title></head>',
-        '<body style="margin:0;padding:24px;font-family:sans-serif;color:#222;line-height:1.6">',
-        f'<h1 style="font-size:20px;margin:0">{e(subject)}</h1>',
-        f'<p style="margin:0 0 16px;{muted}">{e(issue.publisher)}</p>',
-        f"<p>{e(intro)}</p>",
-        f'<p style="{muted}">첨부: {e(about)}</p>',
-        '<h2 style="font-size:16px;margin:24px 0 8px">목차</h2>',
-    ]
-    for section in entries:
-        out.append(f'<h3 style="font-size:14px;margin:16px 0 4px">{e(_spaced(section.title))}</h3>')
-        if section.articles:
-            out.append('<table role="presentation" style="border-collapse:collapse">')
-            out += [
-                f'<tr><td style="padding:2px 16px 2px 0">{e(_spaced(article.label))}</td>'
-                f'<td style="text-align:right;white-space:nowrap;{muted}">{article.page}쪽</td></tr>'
-                for article in section.articles
-            ]
-            out.append("</table>")
-    if footer:
-        closing = e(footer.strip()).replace("\n", "<br>")
-        out.append(f'<p style="margin-top:24px;font-size:13px;{muted}">{closing}</p>')
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
+def draft_seed(edition: Edition, pdf: bytes) -> bytes:
+    """What the message's MIME boundaries derive from: the PDF and everything the bodies show."""
+    return b"\0".join([pdf, repr(edition.contents).encode(), edition.settings.model_dump_json().encode()])

@@ -39,6 +39,8 @@ class Recipients:
     """Valid addresses in file order, each once (compared without case)."""
     invalid: list[Invalid] = field(default_factory=list)
     duplicates: int = 0
+    encoding: str = "utf-8"
+    """How the file was read: `utf-8` (with or without BOM) or `cp949` (Korean Excel's CSV)."""
     seen: set[str] = field(default_factory=set, init=False, repr=False)
     """Keys of the addresses taken so far."""
 
@@ -70,18 +72,26 @@ def cell_addresses(cell: str) -> list[str]:
 
 
 def read_recipients(path: Path) -> Recipients:
-    """Read a subscriber CSV: the column titled `email` (or `이메일`, …), else the first column.
+    """Read a subscriber CSV (UTF-8 with or without BOM, else CP949): the column titled `email` (or `이메일`, …),
+    else the first column.
 
     Blank lines and lines starting with `#` are skipped; a line may hold several addresses
     (`row_addresses`); every bad address is kept with its line number.
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise IssuepdfError(f"{path}: not UTF-8 ({err.reason}); save the list as 'CSV UTF-8'") from err
+        data = path.read_bytes()
     except OSError as err:
         raise IssuepdfError(f"cannot read {path}: {err.strerror}") from err
     recipients = Recipients(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        try:  # Korean Excel's plain "CSV" is CP949
+            text = data.decode("cp949")
+        except UnicodeDecodeError:
+            reason = f"neither UTF-8 nor CP949 ({err.reason}); save the list as 'CSV UTF-8'"
+            raise IssuepdfError(f"{path}: {reason}") from err
+        recipients.encoding = "cp949"
     column: int | None = None
     titled = 1
     reader = csv.reader(io.StringIO(text))

@@ -196,10 +196,11 @@ class SendLog:
             os.write(self.fd, b"\n")
         os.fsync(self.fd)
 
-    def record(self, event: dict[str, Any]) -> None:
-        """Append one event and make it durable before anything else happens; LogWriteError if it cannot."""
-        event = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **event}
-        data = (json.dumps(event, ensure_ascii=False) + "\n").encode()
+    def record(self, *events: dict[str, Any]) -> None:
+        """Append events and make them durable (one fsync) before anything else happens; LogWriteError if it
+        cannot, and then none of them is in the log."""
+        time = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        data = "".join(json.dumps({"time": time, **event}, ensure_ascii=False) + "\n" for event in events).encode()
         end = os.lseek(self.fd, 0, os.SEEK_END)
         try:
             written = 0
