@@ -27,7 +27,7 @@ from typing import Literal, cast
 from ..content.addresses import normal_address
 from ..content.errors import SubscriberError
 from ..content.paths import project_root
-from ..content.settings import SubscriberSettings
+from ..content.settings import SubscriberSettings, load_settings
 from .recipients import Invalid, key, read_recipients
 
 Status = Literal["active", "unsubscribed", "bounced", "complained"]
@@ -56,6 +56,11 @@ def now() -> str:
 def list_path(issue_or_project: Path, settings: SubscriberSettings) -> Path:
     """Where the list lives: `subscribers.path`, relative to the project."""
     return project_root(issue_or_project) / settings.path
+
+
+def project_list(folder: Path) -> Path:
+    """The list of the project `folder` is in (its settings read from its issuepdf.yaml)."""
+    return list_path(folder, load_settings(folder).subscribers)
 
 
 @dataclass(frozen=True)
