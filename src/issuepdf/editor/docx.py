@@ -31,7 +31,7 @@ NUMBER_STYLES = {"decimal": "decimal", "decimalEnclosedCircle": "circled", "lowe
 UNMAPPED = {
     "del": "tracked deletions (the deleted text is left out, as Word shows it accepted)",
     "ins": "tracked insertions (taken as they stand)",
-    "commentRangeStart": "comments",
+    "commentReference": "comments",
     "oMath": "equations",
     "oMathPara": "equations",
     "object": "embedded objects (OLE)",

@@ -10,6 +10,7 @@ entity expansion, sizes checked before and while unpacking), since a document co
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..content.errors import ConvertError
 from ..content.loader import load_yaml
+from ..content.mdarticle import ROMAN
 from ..content.problems import Problems, shown_path
 from ..pipeline.output import write_atomic
 from .convert import article_markdown
@@ -37,6 +39,25 @@ CAPTION = re.compile(r"^\s*[<\[(]?\s*(사진|그림|표)\s*\d+\s*[)>\].:]?\s*")
 SUBSTITUTES = {"\u2024": "·", "\u2027": "·", "\u00a0": " ", "\u3000": " ", "\uf06c": "•", "\uf0a7": "▪"}
 """Characters office documents use that the bulletin's fonts lack, and what prints the same: 한글 writes
 `수집․분석` with U+2024 (a leader dot) for the middle dot, Word's Symbol-font bullets are private-use."""
+SOURCE = re.compile(r"출처\s*[:：]\s*")
+"""A caption that names its source: `사진 1) 출처: 선전상보` prints the same as `source: 선전상보`."""
+MARKED = re.compile(r"(?P<mark>(?P<one>\d{1,2}\))|(?P<two>[①-⑳])|(?P<three>▶))\s*(?P<text>[^:：]+)")
+"""A heading written with the bulletin's own marks: `1) 행사 성과`, `①개요`, `▶산업분포`."""
+CIRCLED_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+ITEM_MARK = re.compile(r"([○◦◆◇⬧▶►•]|[ivx]{1,4}\.|[①-⑳])\s*")
+"""A mark an item wrote into its text (a list pasted as text, or laid out by issuepdf)."""
+NUMBER_MARK = re.compile(r"([ivx]{1,4}\.|[①-⑳]|\d{1,2}[.)])\s*")
+
+
+def _numbering(mark: str) -> tuple[str, int]:
+    """The style and number of a written number mark: `vi.` → roman 6, `③` → circled 3, `2)` → paren 2."""
+    if mark[0] in CIRCLED_MARKS:
+        return "circled", CIRCLED_MARKS.index(mark[0]) + 1
+    if mark[0] in "ivx":
+        return "roman", ROMAN.index(mark[:-1]) + 1 if mark[:-1] in ROMAN else 1
+    return ("paren" if mark.endswith(")") else "decimal"), int(mark[:-1])
+
+
 BULLET_MARKERS = {"○": "○", "◦": "○", "ㅇ": "○", "◆": "⬧", "◇": "⬧", "⬧": "⬧", "▶": "▶", "►": "▶", "-": "-", "–": "-"}
 """A document's bullet characters → the bulletin's list markers; any other bullet prints `•`."""
 
@@ -169,6 +190,8 @@ class Draft:
             substitute = SUBSTITUTES.get(char)
             if ord(char) in self.covered or char in "\n\t ":
                 kept.append(char)
+            elif unicodedata.category(char) == "Cf":
+                self.mapped["invisible characters (zero-width spaces, joiners) removed"] += 1
             elif substitute is not None:
                 self.mapped[f"'{char}' (U+{ord(char):04X}) printed as '{substitute}'"] += 1
                 kept.append(substitute)
@@ -187,9 +210,15 @@ class Draft:
         last = self.blocks[-1] if self.blocks else None
         caption = CAPTION.match(text)
         if caption and isinstance(last, dict) and ("photo" in last or "table" in last) and "caption" not in last:
-            last["caption"] = text[caption.end() :] or text
+            said = text[caption.end() :] or text
+            source = SOURCE.match(said)
+            last.update({"source": said[source.end() :]} if source else {"caption": said})
             last.pop("labeled", None)
             self.mapped["captions"] += 1
+            return
+        marked = MARKED.fullmatch(text)
+        if marked and len(text) <= 60 and not text.endswith("다."):
+            self.heading(text, 1)
             return
         self.blocks.append(text)
         self.mapped["paragraphs"] += 1
@@ -201,21 +230,38 @@ class Draft:
         if not self.title:
             self.paragraph(text)
             return
+        marked = MARKED.fullmatch(text)
+        if marked:  # the bulletin numbers its headings itself: the document's mark gives the level
+            text = marked.group("text")
+            level = 1 if marked.group("one") else 2 if marked.group("two") else 3
+            self.mapped[f"heading marks ({marked.group('mark')}) taken as the level, printed by the layout"] += 1
         self.blocks.append({"heading": text} if level == 1 else {"heading": text, "level": min(level, 3)})
         self.mapped[f"headings (level {min(level, 3)})"] += 1
 
     def item(self, text: str, marker: str | None = None, style: str | None = None) -> None:
-        """A list item: bulleted with `marker`, or numbered in `style`; consecutive items make one list."""
+        """A list item: bulleted with `marker`, or numbered in `style`; consecutive items make one list.
+
+        An item that writes its own mark (`○…`, `ii.…`) keeps the mark as the list's, not in its text."""
         text = self.clean(text)
+        written = (NUMBER_MARK if style else ITEM_MARK).match(text)
+        number = 1
+        if written and written.end() < len(text):
+            mark, text = written.group(1), text[written.end() :]
+            if style is None:
+                marker = mark
+            else:
+                style, number = _numbering(mark)
+            self.mapped["list marks written in the items, taken as the list's"] += 1
         if not text:
             return
         key, value = ("numbered", style) if style else ("list", BULLET_MARKERS.get(marker or "", "•"))
         option = "style" if style else "marker"
         last = self.blocks[-1] if self.blocks else None
-        if isinstance(last, dict) and key in last and last.get(option, "•") == value:
+        restarts = bool(style and written and number == 1)  # a written `1.` or `i.` begins a new list
+        if isinstance(last, dict) and key in last and last.get(option, "•") == value and not restarts:
             last[key].append(text)
         else:
-            self.blocks.append({key: [text], option: value})
+            self.blocks.append({key: [text], option: value, **({"start": number} if number > 1 else {})})
         self.mapped["list items" if key == "list" else "numbered items"] += 1
 
     def photo(self, data: bytes, alt: str | None, caption: str | None = None) -> None:
