@@ -256,11 +256,12 @@ def send_command(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="The issue to start from (default: the highest-numbered folder in ./issues).",
 )
-def new_command(source: Path | None) -> None:
+@click.option("--markdown", is_flag=True, help="Write each article skeleton as a Markdown file (articles/*.md).")
+def new_command(source: Path | None, markdown: bool) -> None:
     """Start the next issue: next number, a week later, the same sections with empty article skeletons."""
     from .editor.new import new_issue
 
-    started = new_issue(source)
+    started = new_issue(source, markdown=markdown)
     for line in started.lines():
         click.echo(line)
 

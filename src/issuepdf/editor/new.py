@@ -3,9 +3,11 @@
 The new folder `issues/<number + 1>/` gets the date a week later, the old issue's settings (title,
 publisher, teaser, email, …), its sections, its layout overrides, and one skeleton per old article
 with the keys that article used (a tag, a source, an outlet). Every value an editor must write is a
-placeholder starting with `TODO`. The skeleton passes `issuepdf check`, so it can be built and
-previewed while it is filled in; `issuepdf archive` refuses an issue that still has a placeholder and
-names each one by file, line and key, so an unfinished issue never enters the archive.
+placeholder starting with `TODO`. With `markdown`, each article skeleton is a Markdown file of its
+own (`articles/s1-a1.md`: front matter, then the body), included from issue.yaml. The skeleton passes
+`issuepdf check`, so it can be built and previewed while it is filled in; `issuepdf archive` refuses an
+issue that still has a placeholder and names each one by file, line and key, so an unfinished issue
+never enters the archive.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 import yaml
 
 from ..content.errors import InvalidIssue, NewIssueError
-from ..content.model import Article, Issue, Section
+from ..content.model import Article, Issue, Section, automatic_id
 from ..content.problems import Problems
 from ..content.project import Project
 from ..content.todo import PLACEHOLDER
@@ -70,8 +72,9 @@ def latest_issue(issues_dir: Path) -> Path:
     return max(numbered, key=lambda folder: int(folder.name))
 
 
-def new_issue(source: Path | None = None, issues_dir: Path = Path("issues")) -> Started:
-    """Write the skeleton of the issue after `source` (default: the latest in `issues_dir`) beside it."""
+def new_issue(source: Path | None = None, issues_dir: Path = Path("issues"), markdown: bool = False) -> Started:
+    """Write the skeleton of the issue after `source` (default: the latest in `issues_dir`) beside it; with
+    `markdown`, one Markdown article file per article."""
     source = (source or latest_issue(issues_dir)).resolve()
     problems = Problems()
     checked = check(Project.of(source), problems)
@@ -82,7 +85,7 @@ def new_issue(source: Path | None = None, issues_dir: Path = Path("issues")) -> 
     target = source.parent / str(number)
     if target.exists():
         raise NewIssueError(f"{target} already exists; nothing was written (remove it or edit it)")
-    text = skeleton(old, _settings(source / "issue.yaml"), number, date)
+    text, articles_md = skeleton(old, _settings(source / "issue.yaml"), number, date, markdown)
     layouts = (source / "layouts").is_dir()
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".new-{number}-", dir=source.parent))
@@ -90,6 +93,9 @@ def new_issue(source: Path | None = None, issues_dir: Path = Path("issues")) -> 
         raise NewIssueError(f"cannot write in {source.parent}: {err.strerror}") from err
     try:
         (staging / "issue.yaml").write_text(text, encoding="utf-8")
+        for name, article in articles_md.items():
+            (staging / name).parent.mkdir(exist_ok=True)
+            (staging / name).write_text(article, encoding="utf-8")
         if layouts:
             shutil.copytree(source / "layouts", staging / "layouts")
         staging.chmod(0o755)
@@ -113,20 +119,31 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def skeleton(old: Issue, settings: dict[str, Any], number: int, date: dt.date) -> str:
-    """issue.yaml of the next issue: the old settings and sections, one placeholder article per old article."""
+def skeleton(
+    old: Issue, settings: dict[str, Any], number: int, date: dt.date, markdown: bool = False
+) -> tuple[str, dict[str, str]]:
+    """issue.yaml of the next issue (the old settings and sections, one placeholder article per old article),
+    and with `markdown` the article files it includes, by name."""
     top = {key: value for key, value in settings.items() if key != "sections"}
     top.update(number=number, date=date)
     header = [
         f"# {old.title} 제 {number} 호 ({date}), started with `issuepdf new` from issue {old.number}.",
         f"# Replace every {PLACEHOLDER} value: `issuepdf archive` refuses an issue that still has one.",
-        "# An article may move to a file of its own: `- include: articles/NAME.yaml`.",
+        "# An article may move to a file of its own: `- include: articles/NAME.md` (or .yaml).",
     ]
     body = yaml.safe_dump(top, allow_unicode=True, sort_keys=False, width=1000).splitlines()
     lines = [*header, *body, "sections:"]
-    for section in old.sections:
+    files: dict[str, str] = {}
+    for s, section in enumerate(old.sections, start=1):
         lines += _section(section)
-    return "\n".join(lines) + "\n"
+        for a, article in enumerate(section.articles, start=1):
+            if markdown:
+                name = f"articles/{automatic_id(s, a)}.md"
+                files[name] = _markdown_article(article)
+                lines.append(f"      - include: {name}")
+            else:
+                lines += _article(article)
+    return "\n".join(lines) + "\n", files
 
 
 def _section(section: Section) -> list[str]:
@@ -138,17 +155,29 @@ def _section(section: Section) -> list[str]:
     if section.id is not None:
         lines.append(f"    id: {_quoted(section.id)}")
     lines.append("    articles:")
-    for article in section.articles:
-        lines += _article(article)
+    return lines
+
+
+def _front(article: Article, indent: str) -> list[str]:
+    """The placeholder keys of an article skeleton: its title, and the keys the old article had."""
+    lines = [f"title: {_quoted(f'{PLACEHOLDER} 제목')}"]
+    for key, hint in ARTICLE_KEYS.items():
+        if getattr(article, key) is not None:
+            lines.append(f"{indent}{key}: {_quoted(f'{PLACEHOLDER} {hint}')}")
+    if article.published is not None:
+        lines.append(f"{indent}# published: YYYY-MM-DD (the outlet's date)")
     return lines
 
 
 def _article(article: Article) -> list[str]:
-    lines = [f"      - title: {_quoted(f'{PLACEHOLDER} 제목')}"]
-    for key, hint in ARTICLE_KEYS.items():
-        if getattr(article, key) is not None:
-            lines.append(f"        {key}: {_quoted(f'{PLACEHOLDER} {hint}')}")
-    if article.published is not None:
-        lines.append("        # published: YYYY-MM-DD (the outlet's date)")
-    lines += ["        body:", f"          - {_quoted(f'{PLACEHOLDER} 본문')}"]
-    return lines
+    indent = " " * 8
+    return [
+        "      - " + "\n".join(_front(article, indent)),
+        f"{indent}body:",
+        f"          - {_quoted(f'{PLACEHOLDER} 본문')}",
+    ]
+
+
+def _markdown_article(article: Article) -> str:
+    """A Markdown article skeleton: its front matter, then one placeholder paragraph."""
+    return "---\n" + "\n".join(_front(article, "")) + f"\n---\n\n{PLACEHOLDER} 본문: 문단은 빈 줄로 나눈다.\n"
