@@ -71,6 +71,7 @@ def float_figures(
     if starts is None:
         return None
     changed_count = False
+    options = {"font_config": laid_out.font_config, **options}  # the fonts the first layout loaded
     for article_id in holes:
         start, end = starts[article_id]
         part = next(p for p in single_articles(document) if p.articles[0].id == article_id)
@@ -112,7 +113,9 @@ def _settle(
 
 def _deficit(laid_out: weasyprint.Document, article: str) -> float:
     """How far the article's pages fall short of the fill target, summed (0: no hole)."""
-    return sum(FILL_TARGET - page.fill for page in measure(laid_out).underfilled() if page.article == article)
+    return sum(
+        FILL_TARGET - page.fill for page in measure(laid_out, lines=False).underfilled() if page.article == article
+    )
 
 
 def _holes(laid_out: weasyprint.Document, document: Document) -> dict[str, list[_Hole]]:
@@ -120,7 +123,7 @@ def _holes(laid_out: weasyprint.Document, document: Document) -> dict[str, list[
     kinds = {block.src: block.kind for article in document.articles for block in article.blocks}
     owners = source_owners(laid_out)
     holes: dict[str, list[_Hole]] = defaultdict(list)
-    for page in measure(laid_out).underfilled():
+    for page in measure(laid_out, lines=False).underfilled():
         if page.article is None or page.number >= len(laid_out.pages):
             continue
         following = _top_level_sources(laid_out.pages[page.number], owners)[:3]

@@ -42,29 +42,49 @@ def even_out(document: weasyprint.Document) -> int:
 
 def _even_line(line: Any) -> int:
     """Letter-space one line if its gaps are wider than `EVEN_GAP`; 1 if it changed."""
+    from weasyprint.text.line_break import create_layout, line_size
+
     texts = list(_text_boxes(line))
-    spaced = [(box, _spaces(box)) for box in texts]
+    counts = [_spaces(box) for box in texts]
+    spaces = sum(counts)
     spacing = max((box.justification_spacing for box in texts), default=0.0)
-    normal = sum(count * space_width(box.style) for box, count in spaced)
-    spaces = sum(count for _, count in spaced)
+    normal = sum(count * space_width(box.style) for box, count in zip(texts, counts, strict=True))
     if not spaces or spacing <= 0 or (normal + spaces * spacing) / normal <= EVEN_GAP:
         return 0
-    em = max(box.style["font_size"] for box in texts)
-    unspaced = {id(box): _natural_width(box, 0.0) for box in texts}
-    stretch = sum(box.width - unspaced[id(box)] for box in texts)  # spaces and letters: evening twice is once
-    grows = sum(_natural_width(box, 1.0) - unspaced[id(box)] for box in texts)  # width per px of spacing
-    if grows <= 2 * spaces:
-        return 0
+    unspaced = [_unspaced_width(box, count) for box, count in zip(texts, counts, strict=True)]
+    stretch = sum(box.width for box in texts) - sum(unspaced)  # of spaces and letters: evening twice is once
+    grows = sum(len(box.text) for box in texts)  # Pango spaces every character, joiners included
     # a word gap shows its space, its stretch and the letter spacing after the word and of the space itself
-    letter = min(MAX_LETTER_SPACING_EM * em, (stretch - (EVEN_GAP - 1) * normal) / (grows - 2 * spaces))
-    widths = {id(box): _natural_width(box, letter) for box in texts}
-    word = (stretch - sum(widths[id(box)] - unspaced[id(box)] for box in texts)) / spaces
+    wanted = (stretch - (EVEN_GAP - 1) * normal) / (grows - 2 * spaces) if grows > 2 * spaces else 0.0
+    letter = min(MAX_LETTER_SPACING_EM * max(box.style["font_size"] for box in texts), wanted)
+    if letter <= 0:
+        return 0
+    styles = [_spaced_style(box.style, letter) for box in texts]
+    layouts = [create_layout(box.text, style, None, None, 0) for box, style in zip(texts, styles, strict=True)]
+    widths = [
+        float(line_size(layout.get_first_line()[0], style)[0]) for layout, style in zip(layouts, styles, strict=True)
+    ]
+    word = (stretch - sum(widths) + sum(unspaced)) / spaces
     if word < 0:
         return 0
-    for box in texts:
-        _respace(box, letter, word)
-    _shift(line, 0.0, {id(box): widths[id(box)] + word * _spaces(box) for box in texts})
+    new_widths = {}
+    for box, style, layout, width, count in zip(texts, styles, layouts, widths, counts, strict=True):
+        box.style, box.justification_spacing, layout.justification_spacing = style, word, word
+        layout.deactivate()  # the PDF draws from the box's style and this layout, spaces stretched by `word`
+        box.pango_layout = layout
+        new_widths[id(box)] = width + word * count
+    _shift(line, 0.0, new_widths)
     return 1
+
+
+def _unspaced_width(box: Any, spaces: int) -> float:
+    """The box's width without justification and letter spacing."""
+    if box.style["letter_spacing"] == "normal":
+        return float(box.width - box.justification_spacing * spaces)
+    from weasyprint.text.line_break import create_layout, line_size
+
+    style = _spaced_style(box.style, 0.0)
+    return float(line_size(create_layout(box.text, style, None, None, 0).get_first_line()[0], style)[0])
 
 
 def _text_boxes(box: Any) -> Iterator[Any]:
@@ -83,32 +103,10 @@ def _spaces(box: Any) -> int:
     return int(box.text.count(" ") + box.text.count("\u00a0"))
 
 
-def _natural_width(box: Any, letter: float) -> float:
-    """The box's width with `letter` px between letters and unstretched spaces."""
-    from weasyprint.text.line_break import create_layout, line_size
-
-    style = _spaced_style(box.style, letter)
-    layout = create_layout(box.text, style, None, None, 0)
-    first, _ = layout.get_first_line()
-    width, _ = line_size(first, style)
-    return float(width)
-
-
 def _spaced_style(style: Any, letter: float) -> Any:
     spaced = style.copy()
     spaced["letter_spacing"] = letter if letter else "normal"
     return spaced
-
-
-def _respace(box: Any, letter: float, word: float) -> None:
-    """Give a text box its new spacing; the PDF draws it from its style and layout."""
-    from weasyprint.text.line_break import create_layout
-
-    box.style = _spaced_style(box.style, letter)
-    box.justification_spacing = word
-    layout = create_layout(box.text, box.style, None, None, word)
-    layout.deactivate()
-    box.pango_layout = layout
 
 
 def _shift(box: Any, advance: float, widths: dict[int, float]) -> float:
