@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from ..pipeline.render import Part
     from ..pipeline.transform import Document
 
+EAGER_PAGES = 12
+"""Most pages a build rasterises before its PDF is written (the edited article's, then the renumbered ones
+after it); beyond that, pages wait for the PDF (an article grown by a page in a 300-page issue renumbers
+everything after it: one PDF then serves them all, rather than a preview PDF for each)."""
 LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): ")
 """A problem as every message prints it: `path:line:col: …`."""
 
@@ -60,6 +64,8 @@ class LiveIssue:
     """The pages of the last build that succeeded: what a failed build puts back."""
     base: Any = None
     """The last whole layout: its metadata and fonts make the PDFs pages are rasterised from."""
+    eager_left: int = EAGER_PAGES
+    """How many more pages this build may rasterise before its PDF is written."""
     condition: threading.Condition = field(default_factory=threading.Condition)
 
     # --- the session's listener (the build thread) ---
@@ -72,7 +78,8 @@ class LiveIssue:
         if problems or self.base is None:
             return  # the build stops at the same problem, and says so
         versions, new = self.versions.of(pages, document)
-        self._rasterise(new)
+        if not self._rasterise(new):
+            return
         with self.condition:
             shown = list(self.shown)
             shown[first_index : first_index + len(versions)] = versions
@@ -84,20 +91,24 @@ class LiveIssue:
         if full:
             self.versions.forget()
         versions, new = self.versions.of(laid_out.pages, document)
-        if full:
-            return
-        self._rasterise(new)
-        with self.condition:
-            self._show(versions)
+        if not full and self._rasterise(new):
+            with self.condition:
+                self._show(versions)
 
-    def _rasterise(self, pages: list[Page]) -> None:
-        if not pages:
-            return
-        source = pages_pdf(self.base, pages)
-        for index, page in enumerate(pages):
-            view = self.versions.views[self.versions.known[id(page)][1]]
-            view.source, view.index = source, index
-            view.image()
+    def _rasterise(self, pages: list[Page]) -> bool:
+        """Make the images of new pages now, if this build's budget allows (the first pages it lays out, those
+        of the edited article, always); whether they are made."""
+        if len(pages) > self.eager_left and self.eager_left < EAGER_PAGES:
+            self.eager_left = 0
+            return False
+        self.eager_left = max(self.eager_left - len(pages), 0)
+        if pages:
+            source = pages_pdf(self.base, pages)
+            for index, page in enumerate(pages):
+                view = self.versions.views[self.versions.known[id(page)][1]]
+                view.source, view.index = source, index
+                view.image()
+        return True
 
     def _show(self, versions: list[str]) -> None:
         """Put `versions` on screen (condition held); the pages that differ from those shown are the changed."""
@@ -113,6 +124,7 @@ class LiveIssue:
 
     def building(self) -> None:
         with self.condition:
+            self.eager_left = EAGER_PAGES
             self.status = "building"
             self.changed = []
             self._moved()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import struct
 import subprocess
@@ -85,11 +86,20 @@ def _png(pixels: bytes, width: int, height: int, stride: int, channels: int) -> 
 
 
 def pages_pdf(document: weasyprint.Document, pages: list[Page]) -> PdfPages:
-    """Some laid-out pages (of `document`, or of parts laid out alone) as a PDF of their own, to rasterise."""
+    """Some laid-out pages (of `document`, or of parts laid out alone) as a PDF of their own, to rasterise.
+
+    The pages are drawn without their links and bookmarks: an image has no use for them, and a link to a
+    page not among these would be an error of WeasyPrint's ("No anchor #s1").
+    """
     from .typeset import pdf_bytes
 
+    drawn = []
+    for page in pages:
+        alone = copy.copy(page)
+        alone.links, alone.bookmarks = [], []
+        drawn.append(alone)
     with _reused_subsets():
-        return PdfPages(pdf_bytes(document.copy(pages), dict(PREVIEW_PDF_OPTIONS)))
+        return PdfPages(pdf_bytes(document.copy(drawn), dict(PREVIEW_PDF_OPTIONS)))
 
 
 _SUBSETS: dict[str, tuple[frozenset[int], bytes]] = {}
