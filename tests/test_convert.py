@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -124,8 +125,8 @@ def test_every_block_converts_both_ways_exactly(tmp_path: Path) -> None:
     assert read.data == original.data
     assert converted.notes == [f"{source}:10: comment not carried over: # a comment between two paragraphs"]
     text = converted.text
-    assert "```{text}\n\"1. 숫자로 시작하는 문단\"\n```" in text
-    assert "```{list}\nlist: [하나, 둘]\nmarker: \"-\"\n```" in text
+    assert '```{text}\n"1. 숫자로 시작하는 문단"\n```' in text
+    assert '```{list}\nlist: [하나, 둘]\nmarker: "-"\n```' in text
     assert "- 하나\n- 둘\n" in text  # the plain list stays Markdown; the next list after it, a directive
     assert "\n| x | y |\n| --: | :-: |\n| a \\| b | c |\n" in text
     back = tmp_path / "b.yaml"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from issuepdf.content.errors import IssuepdfError
 from issuepdf.content.loader import load_issue
+from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.content.problems import Problems
 from issuepdf.pipeline.build import build, check_issue
 
@@ -121,6 +123,7 @@ body:
   - photo: images/aiot-forum.png
     caption: 시계 방향으로 리텅, 펑자오
     source: 선전상보 "공식" 계정
+    alt: 시계 방향으로 리텅, 펑자오
   - table:
       - ["1", "생물 | 과학", "41"]
       - ["2", 기업서비스, "27"]
@@ -272,12 +275,10 @@ def mixed_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "images/aiot-forum.png": IMAGE,
         },
     )
-    result = build(issue)
-    assert [warning for warning in result.warnings if "no alt text" not in warning] == []
-    return result.pdf
+    return build(issue, strict=True).pdf
 
 
-def test_an_issue_mixing_markdown_and_yaml_articles_builds(mixed_pdf: Path) -> None:
+def test_an_issue_mixing_markdown_and_yaml_articles_builds_strict(mixed_pdf: Path) -> None:
     text = pdf_text(mixed_pdf)
     for printed in [
         "1) 소개",
@@ -292,3 +293,19 @@ def test_an_issue_mixing_markdown_and_yaml_articles_builds(mixed_pdf: Path) -> N
     assert text.count("첫 문단은 굵게 쓰고") == 2
     assert "생물 | 과학" in text
     assert "**" not in text
+
+
+def test_every_markdown_example_of_the_guide_checks(make_issue: MakeIssue) -> None:
+    guide = (SOURCE_ROOT / "docs" / "writing-an-issue.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^````markdown\n(.*?)^````$", guide, re.DOTALL | re.MULTILINE)
+    assert len(examples) == 2
+    includes = "".join(f"      - include: articles/e{n}.md\n" for n in range(len(examples)))
+    files: dict[str, str | bytes] = {f"articles/e{n}.md": text for n, text in enumerate(examples)}
+    issue = make_issue({"issue.yaml": HEAD + "    articles:\n" + includes, "images/aiot-forum.png": IMAGE, **files})
+    checked = check_issue(issue)
+    blocks = [block for article in checked.issue.sections[0].articles for block in article.body]
+    kinds = {type(block).__name__ for block in blocks}
+    assert kinds == {
+        "str", "Heading", "Lead", "BulletList", "NumberedList", "Photo", "Table", "Chart", "Note", "Sources",
+        "Timeline", "Flow", "Profiles", "Checklist",
+    }  # fmt: skip

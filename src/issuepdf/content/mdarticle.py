@@ -9,7 +9,7 @@ Markdown block becomes one body block:
 - a paragraph starting `▶…: ` → a run-in lead (`lead` through the colon, then `text`);
 - `- item` lines → a list with `•`; lines starting `○ `, `⬧ `, `• ` or `▶ ` → a list with that marker;
 - `1.` / `1)` lists → numbered `decimal` / `paren`; lines `i. ii. …` → `roman`, `① ② …` → `circled`;
-- a paragraph that is one image, `![caption](images/x.jpg "출처")` → a photo;
+- a paragraph that is one image, `![caption](images/x.jpg "출처")` → a photo (its caption is also its alt text);
 - a pipe table → a table (its first row the header; `:--` `:-:` `--:` the alignment);
 - a fenced directive, ```` ```{chart} charts/x.yaml ```` … ```` ``` ````, → the block named in braces;
   its body is that block's YAML (the argument after the braces, if any, is the naming key's value),
@@ -194,6 +194,9 @@ class _Reader:
                 self.spots[(*keypath, key)] = Spot(Position(self.path, start.line, column), None, column)
                 self.budget.count(value)
                 block[key] = value if key == "caption" else re.sub(r"\\(.)", r"\1", value)
+        if "caption" in block:  # what the caption says describes the photo for those who cannot see it
+            block["alt"] = block["caption"]
+            self.spots[(*keypath, "alt")] = self.spots[(*keypath, "caption")]
         return block
 
     def _marker_list(self, marker: str, lines: list[str], keypath: KeyPath, line: int) -> dict[str, Any]:

@@ -123,7 +123,7 @@ def _native(block: Any) -> str | None:
         return None if sign is None else "\n".join(f"{sign} {item}" for item in block["list"])
     if keys <= {"numbered", "style", "start"} and "numbered" in keys and isinstance(block["numbered"], list):
         return _numbered(block["numbered"], block.get("style", "roman"), int(block.get("start", 1)))
-    if keys <= {"photo", "caption", "source"} and "photo" in keys:
+    if keys <= {"photo", "caption", "source", "alt"} and "photo" in keys and block.get("alt") == block.get("caption"):
         source = str(block.get("source", "")).replace("\\", "\\\\").replace('"', '\\"')
         title = f' "{source}"' if "source" in block else ""
         return f"![{block.get('caption', '')}]({block['photo']}{title})"
@@ -250,21 +250,21 @@ def _value(data: Any, keypath: tuple[str | int, ...]) -> Any:
     return data
 
 
-class _Dumper(yaml.SafeDumper):
-    """YAML as an editor writes it: mappings in blocks, short lists of plain values on one line (`[a, b]`)."""
+_Dumper: Any = type("_Dumper", (yaml.SafeDumper,), {})
+"""YAML as an editor writes it: mappings in blocks, short lists of plain values on one line (`[a, b]`)."""
 
 
-def _list(dumper: _Dumper, data: list[Any]) -> yaml.Node:
+def _list(dumper: Any, data: list[Any]) -> yaml.Node:
     scalars = all(not isinstance(item, list | dict) for item in data)
     flow = scalars and sum(len(str(item)) for item in data) < 100
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
-def _dict(dumper: _Dumper, data: dict[Any, Any]) -> yaml.Node:
+def _dict(dumper: Any, data: dict[Any, Any]) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=False)
 
 
-def _str(dumper: _Dumper, data: str) -> yaml.Node:
+def _str(dumper: Any, data: str) -> yaml.Node:
     style = "|" if "\n" in data.strip("\n") and data == data.strip(" ") else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
