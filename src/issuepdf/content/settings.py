@@ -183,8 +183,6 @@ class EmailSettings(SettingsModel):
     advertisement: bool = False
     """Promotional mail: `(광고)` before the subject and the opt-out notice of 정보통신망법 제50조 in the footer.
     Off for an informational bulletin."""
-    site_url: WebUrl | None = None
-    """The web edition's address; each article then links to its page, `<site_url>/<number>/<id>.html`."""
     pdf_url: Template | None = None
     """Where the PDF is online, e.g. `https://news.example.org/pdf/{number}.pdf`: the message links to it (and
     to each article's page in it)."""

@@ -31,7 +31,7 @@ from ..content.errors import InvalidIssue, IssuepdfError, OverBudget
 from ..content.loader import load_yaml
 from ..content.model import Issue, Photo
 from ..content.problems import Problems
-from ..content.settings import EmailSettings, email_settings, fill_template, one_line
+from ..content.settings import EmailSettings, email_settings, fill_template, load_settings, one_line
 from ..pipeline.build import Run, begin, build_checked, check_project
 from ..pipeline.contents import SectionEntry
 from ..pipeline.editions import PLANS
@@ -160,7 +160,8 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
                 raise over_budget(size, budget, largest_images(result.pdf, issue_dir, issue)[:LISTED_IMAGES])
             entries = result.contents()
             pdf = result.pdf.read_bytes()
-            edition, attachment = make_edition(issue, settings, entries, pdf, result.pages)
+            site_url = load_settings(issue_dir).site_url
+            edition, attachment = make_edition(issue, settings, entries, pdf, result.pages, site_url)
             message = draft_message(edition, attachment, pdf)
             staged = Path(folder) / eml.name
             write_atomic(staged, message.as_bytes(policy=policy.default))  # a file: LF line ends, as mail tools expect
@@ -263,13 +264,18 @@ def _photo_names(issue: Issue) -> dict[str, str]:
 
 
 def make_edition(
-    issue: Issue, settings: EmailSettings, entries: list[SectionEntry], pdf: bytes, pages: int
+    issue: Issue,
+    settings: EmailSettings,
+    entries: list[SectionEntry],
+    pdf: bytes,
+    pages: int,
+    site_url: str | None = None,
 ) -> tuple[Edition, Attachment | None]:
     """What the bodies show, and the PDF attachment (None when the settings link the PDF instead)."""
     values = template_values(issue)
     name = fill_template(settings.attachment, values)
     about = f"{name} ({pages}쪽, {megabytes(len(pdf))})"
-    edition = Edition(issue, settings, subject_line(settings, values), entries, about)
+    edition = Edition(issue, settings, subject_line(settings, values), entries, about, site_url)
     attachment = (
         Attachment(pdf, name, fill_template(settings.attachment_ascii, values)) if settings.attach_pdf else None
     )

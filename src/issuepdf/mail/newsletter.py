@@ -2,10 +2,11 @@
 
 Both bodies say the same: a masthead (title, number, date, publisher), the intro, then per section each
 article's title line (number, 【tag】, title), its first paragraph, a link to its page in the web edition
-(when `email.site_url` is set) and its page in the PDF, then the footer (publisher, why the reader gets
-this, 수신거부). The HTML is a 600 px single-column table layout with its CSS inlined (css-inline), a
-Korean web-safe font stack and a dark-mode stylesheet; it loads nothing from the network and has no images,
-so nothing tracks the reader and nothing is lost when a client blocks images.
+(when `site_url` is set; `web.links.article_url` is the one rule for that address) and its page in the PDF,
+then the footer (publisher, why the reader gets this, 수신거부). The HTML is a 600 px single-column table
+layout with its CSS inlined (css-inline), a Korean web-safe font stack and a dark-mode stylesheet; it loads
+nothing from the network and has no images, so nothing tracks the reader and nothing is lost when a client
+blocks images.
 
 The unsubscribe link differs for every subscriber. The bodies are rendered once per run with a marker in
 its place (`Bodies`), and `Bodies.personal` puts each subscriber's link there: 10,000 messages cost one
@@ -24,6 +25,8 @@ import css_inline
 from ..content.model import Issue
 from ..content.settings import EmailSettings, fill_template
 from ..pipeline.contents import ArticleEntry, SectionEntry
+from ..pipeline.transform import title_line
+from ..web.links import article_url
 
 LEAD_LIMIT = 300
 """Characters of an article's first paragraph shown in the message; longer ones end at a word with `…`."""
@@ -35,7 +38,7 @@ AD_NOTICE = "본 메일은 정보통신망법 제50조에 따라 수신에 동�
 CSS = f"""
 body {{ margin: 0; padding: 0; background: #eef0f3; -webkit-text-size-adjust: 100%; }}
 table {{ border-collapse: collapse; }}
-td {{ font-family: {FONTS}; color: #1d2129; overflow-wrap: anywhere; word-break: break-word; }}
+td {{ font-family: {FONTS}; color: #1d2129; word-break: keep-all; overflow-wrap: anywhere; }}
 a {{ color: #0b5cad; }}
 .outer {{ width: 100%; background: #eef0f3; }}
 .gutter {{ padding: 16px 8px; }}
@@ -52,6 +55,7 @@ a {{ color: #0b5cad; }}
 .section h2 {{ margin: 0; padding-bottom: 6px; border-bottom: 2px solid #16325c; font-size: 17px; color: #16325c; }}
 .article {{ padding: 14px 24px; border-bottom: 1px solid #e3e6ea; }}
 .meta {{ margin: 0 0 4px; font-size: 12px; color: #5b6470; }}
+.tag {{ color: #b4321e; font-weight: bold; }}
 .article h3 {{ margin: 0 0 6px; font-size: 16px; line-height: 1.45; }}
 .article h3 a {{ color: #1d2129; text-decoration: none; }}
 .lead {{ margin: 0 0 8px; font-size: 14px; line-height: 1.7; color: #30363d; }}
@@ -68,18 +72,13 @@ DARK = """
   .section h2 { color: #9ec1ff !important; border-color: #9ec1ff !important; }
   a { color: #9ec1ff !important; }
   .meta, .links, .note { color: #a8b0ba !important; }
+  .tag { color: #ff9b85 !important; }
   .footer { background: #15181c !important; color: #a8b0ba !important; }
   .footer a { color: #a8b0ba !important; }
   .article { border-color: #2c323a !important; }
 }
 """
 """Kept in a <style> (a media query cannot be inlined): clients that honour it switch to dark colours."""
-
-
-def article_url(site_url: str, number: int, article_id: str) -> str:
-    """The article's page in the web edition: `<site_url>/<number>/<article id>.html` (the one place of this
-    pattern; the web edition writes its pages there)."""
-    return f"{site_url.rstrip('/')}/{number}/{article_id}.html"
 
 
 def pdf_page_url(pdf_url: str, page: int) -> str:
@@ -116,7 +115,9 @@ class Edition:
     subject: str
     contents: list[SectionEntry]
     about: str
-    """The attachment as readers see it: `name (N쪽, 1.2 MB)`; the PDF's address when it is linked instead."""
+    """The attachment as readers see it: `name (N쪽, 1.2 MB)`."""
+    site_url: str | None = None
+    """The web edition's address (`site_url` in issuepdf.yaml): each article links to its page there."""
 
     @property
     def values(self) -> dict[str, Any]:
@@ -128,9 +129,9 @@ class Edition:
         return fill_template(self.settings.pdf_url, self.values) if self.settings.pdf_url else None
 
     def web(self, article: ArticleEntry) -> str | None:
-        if not self.settings.site_url or not article.id:
+        if not self.site_url or not article.id:
             return None
-        return article_url(self.settings.site_url, self.issue.number, article.id)
+        return article_url(self.site_url, self.issue.number, article.id)
 
     def page(self, article: ArticleEntry) -> str | None:
         return pdf_page_url(self.pdf_url, article.page) if self.pdf_url else None
@@ -221,12 +222,15 @@ def _pdf_note(edition: Edition) -> str:
 
 
 def _article_row(edition: Edition, article: ArticleEntry) -> str:
+    """Section and tag above the title (number and title, as the contents page prints them), the first paragraph,
+    then the links: the web page and the PDF page."""
     e = html.escape
     web, page = edition.web(article), edition.page(article)
-    title = f'<a href="{e(web)}">{e(spaced(article.label))}</a>' if web else e(spaced(article.label))
+    heading = e(spaced(title_line(article.number, None, article.title)))
+    title = f'<a href="{e(web)}">{heading}</a>' if web else heading
     links = [f'<a href="{e(web)}">웹에서 읽기</a>'] if web else []
     links.append(f'<a href="{e(page)}">PDF {article.page}쪽</a>' if page else f"PDF {article.page}쪽")
-    meta = e(spaced(article.section)) + (f" · {e(article.tag)}" if article.tag else "")
+    meta = e(spaced(article.section)) + (f' · <span class="tag">{e(article.tag)}</span>' if article.tag else "")
     lead = f'<p class="lead">{e(shortened(article.lead))}</p>' if article.lead else ""
     return (
         f'<tr><td class="article"><p class="meta">{meta}</p><h3>{title}</h3>{lead}'
