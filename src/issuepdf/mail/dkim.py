@@ -52,7 +52,7 @@ class Signer:
                 canonicalize=(b"relaxed", b"relaxed"),
                 include_headers=list(SIGNED_HEADERS),
             )
-        except dkim.DKIMException as err:
+        except (dkim.DKIMException, ValueError) as err:  # a damaged PEM raises binascii.Error
             raise SendError(
                 f"cannot DKIM-sign with the key of {self.selector}._domainkey.{self.domain}: {err}"
             ) from err
