@@ -9,6 +9,7 @@ import re
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from issuepdf.content.errors import IssuepdfError
 from issuepdf.editor.serve import serve
 
 from .support.archives import project, write_issue
@@ -215,3 +217,44 @@ def word_center(pdf_link: str, url: str, word: str) -> tuple[int, tuple[float, f
             x0, y0, x1, y1 = (float(v) * 96 / 72 for v in found.groups())
             return number, ((x0 + x1) / 2, (y0 + y1) / 2)
     raise AssertionError(f"{word} is not in the PDF")
+
+
+def request(url: str, method: str = "GET", host: str | None = None) -> tuple[int, bytes]:
+    """Status and body of a request (an error status is returned, not raised)."""
+    headers = {"Host": host} if host else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method, headers=headers)) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_the_server_refuses_other_hosts_tokens_and_files_and_runs_the_editor_command(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.yaml"
+    root = project(tmp_path / "project")
+    (root / "issuepdf.yaml").write_text(f'serve:\n  editor: "cp {{path}} {opened}"\n', encoding="utf-8")
+    issue = write_issue(root / "issues" / "260")
+    article = (issue / EDITED).resolve()
+    with serving(issue) as url:
+        page = request(url)[1].decode()
+        token = re.search(r'const TOKEN = "([^"]+)"', page)
+        assert token is not None
+        assert request(url + "state", host="attacker.example:80")[0] == 421  # DNS rebinding
+        assert request(url + "page/no-such-version.png")[0] == 404
+        place = f"path={article}&line=3&col=5"
+        assert request(f"{url}open?token=wrong&{place}", "POST")[0] == 403
+        outside = tmp_path / "secret.yaml"
+        outside.write_text("x: 1\n", encoding="utf-8")
+        assert request(f"{url}open?token={token[1]}&path={outside}&line=1&col=1", "POST")[0] == 400
+        assert request(f"{url}open?token={token[1]}&{place}", "POST")[0] == 204
+        end = time.monotonic() + WAIT_S
+        while not opened.is_file() and time.monotonic() < end:
+            time.sleep(0.05)
+        assert opened.read_bytes() == article.read_bytes()
+
+
+def test_a_port_in_use_is_an_error_that_names_the_option(issue: Path) -> None:
+    with serving(issue) as url:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        with pytest.raises(IssuepdfError, match=rf"cannot serve on 127.0.0.1:{port} .*choose another port with --port"):
+            serve(issue, port=port)

@@ -91,11 +91,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(live.state())
         elif url.path == "/issue.pdf" and live.pdf is not None:
             self._send(200, "application/pdf", live.pdf.read_bytes(), cache=False)
-        elif route in ("page", "map") and (view := self._view(name)) is not None:
-            if route == "page":
-                self._send(200, "image/png", view.image() or b"", cache=True)
-            else:
-                self._json(self._map(view), cache=True)
+        elif route == "page" and (view := self._view(name)) is not None and (image := view.image()) is not None:
+            self._send(200, "image/png", image, cache=True)
+        elif route == "map" and (view := self._view(name)) is not None:
+            self._json(self._map(view), cache=True)
         else:
             self._send(404, "text/plain; charset=utf-8", b"not found")
 

@@ -70,7 +70,7 @@ class Versions:
 
     def of(self, pages: list[Page], document: Document) -> tuple[list[str], list[Page]]:
         """The version of each page, and the pages whose version is new (their images are to make)."""
-        owners = _owners(pages)
+        owners = _owners([page for page in pages if id(page) not in self.known])
         versions, new = [], []
         for page in pages:
             known = self.known.get(id(page))
