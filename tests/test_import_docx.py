@@ -133,10 +133,10 @@ def test_importing_again_never_overwrites(imported: tuple[Path, dict[str, Result
     assert (issue / "issue.yaml").read_text(encoding="utf-8").count("- include: articles/korean-unmapped") == 2
 
 
-def _docx_with(part: str, data: bytes) -> bytes:
-    """A copy of korean-unmapped.docx with one part replaced."""
+def _docx_with(part: str, data: bytes, name: str = "korean-unmapped") -> bytes:
+    """A copy of a fixture document with one part replaced."""
     out = io.BytesIO()
-    with zipfile.ZipFile(DOCX / "korean-unmapped.docx") as source, zipfile.ZipFile(out, "w") as target:
+    with zipfile.ZipFile(DOCX / f"{name}.docx") as source, zipfile.ZipFile(out, "w") as target:
         for item in source.infolist():
             target.writestr(item, data if item.filename == part else source.read(item))
     return out.getvalue()
@@ -184,3 +184,16 @@ def test_a_section_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     )
     assert run.exit_code == 1 and "there is no section 3" in run.output
     assert not (issue / "articles").exists()
+
+
+def test_images_and_parts_outside_the_document_are_never_read(tmp_path: Path) -> None:
+    issue = write_files(tmp_path / "260", {"issue.yaml": ONE_ARTICLE})
+    with zipfile.ZipFile(DOCX / "korean-features.docx") as package:
+        rels = package.read("word/_rels/document.xml.rels")
+    for target, mode in ((b"http://127.0.0.1:9/x.png", b' TargetMode="External"'), (b"../../../../etc/hostname", b"")):
+        changed = rels.replace(b'Target="media/image1.png"', b'Target="' + target + b'"' + mode)
+        document = tmp_path / "linked.docx"
+        document.write_bytes(_docx_with("word/_rels/document.xml.rels", changed, "korean-features"))
+        lines = import_document(document, issue)
+        assert "NOT mapped: 1 pictures linked to files outside the document" in lines
+    assert not (issue / "images").exists() or not any((issue / "images").iterdir())
