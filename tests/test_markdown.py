@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from issuepdf.content.errors import IssuepdfError
-from issuepdf.content.loader import load_issue
+from issuepdf.content.loader import load_issue, load_yaml
+from issuepdf.content.mdarticle import load_markdown
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.content.problems import Problems
 from issuepdf.pipeline.build import build, check_issue
@@ -309,3 +310,16 @@ def test_every_markdown_example_of_the_guide_checks(make_issue: MakeIssue) -> No
         "str", "Heading", "Lead", "BulletList", "NumberedList", "Photo", "Table", "Chart", "Note", "Sources",
         "Timeline", "Flow", "Profiles", "Checklist",
     }  # fmt: skip
+
+
+def test_the_readme_s_markdown_article_is_its_yaml_article(tmp_path: Path) -> None:
+    readme = (SOURCE_ROOT / "README.md").read_text(encoding="utf-8")
+    markdown = re.search(r"^````markdown\n(.*?)^````$", readme, re.DOTALL | re.MULTILINE)
+    yaml_form = re.search(r"reference form.*?```yaml\n(.*?)^```$", readme, re.DOTALL | re.MULTILINE)
+    assert markdown and yaml_form
+    (tmp_path / "a.md").write_text(markdown.group(1), encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(yaml_form.group(1), encoding="utf-8")
+    problems = Problems()
+    read, written = load_markdown(tmp_path / "a.md", problems), load_yaml(tmp_path / "a.yaml", problems)
+    assert not problems and read is not None and written is not None
+    assert read.data == written.data
