@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import sqlite3
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -413,8 +414,10 @@ def test_archive_page_searches_in_headless_chromium(built: Built, tmp_path: Path
 
     assert console == []
     assert f'<p class="count">“{query}” 1건</p>' in dom
-    assert (
-        f'<li><a href="260/r1/issue-260.pdf#page={hit.page}"><span class="where">제 260 호 · 2021.12.22 · '
-        f'{hit.page}쪽</span><span class="title">{expected}</span></a>'
-    ) in dom
+    assert re.search(  # the article's web page, then its page in the PDF
+        r'<li><a href="web/260/s\d-a\d\.html"><span class="where">제 260 호 · 2021\.12\.22 · '
+        rf'{hit.page}쪽</span><span class="title">{re.escape(expected)}</span></a><span class="section">[^<]*</span> '
+        rf'<a class="pdf" href="260/r1/issue-260\.pdf#page={hit.page}">PDF {hit.page}쪽</a>',
+        dom,
+    )
     assert '<input id="q" name="q" type="search"' in dom

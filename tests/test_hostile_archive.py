@@ -62,7 +62,7 @@ document.fonts.ready.then(() => {
     span.remove();
     return measured;
   };
-  const texts = [...document.querySelectorAll("h1, h3, .articles a")].map((node) => node.textContent.trim());
+  const texts = [...document.querySelectorAll("h1, h3, .articles a:not(.page)")].map((node) => node.textContent.trim());
   const out = document.createElement("pre");
   out.id = "probe";
   out.textContent = JSON.stringify({

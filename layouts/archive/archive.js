@@ -115,12 +115,18 @@
     for (const hit of hits.slice(0, MAX_SHOWN)) {
       const item = element("li");
       const link = element("a");
-      link.href = `${hit.issue.href}#page=${hit.article.page}`;
+      const pdf = `${hit.issue.href}#page=${hit.article.page}`;
+      link.href = hit.article.web || pdf; // the article's web page where the issue has a web edition
       link.append(element("span", "where", `제 ${hit.issue.number} 호 · ${hit.issue.date} · ${hit.article.page}쪽`));
       const title = element("span", "title");
       title.append(marked(hit.article.title, terms));
       link.append(title);
       item.append(link, element("span", "section", hit.article.section));
+      if (hit.article.web) {
+        const page = element("a", "pdf", `PDF ${hit.article.page}쪽`);
+        page.href = pdf;
+        item.append(" ", page);
+      }
       list.append(item);
     }
     results.append(list);

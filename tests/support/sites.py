@@ -60,8 +60,8 @@ def broken_links(folder: Path) -> list[str]:
 
 def _problem(page: Path, target: str, pages: dict[Path, Element]) -> str | None:
     parts = urlsplit(target)
-    if parts.scheme in ("http", "https", "mailto"):
-        return None  # a link out, followed only when a reader clicks it
+    if parts.scheme in ("http", "https", "mailto", "data"):
+        return None  # a link out, followed only when a reader clicks it; an inline (empty) icon
     if parts.scheme:
         return f"a {parts.scheme}: address"
     file = (page.parent / unquote(parts.path)).resolve() if parts.path else page

@@ -22,10 +22,8 @@ page`); `verify` does not check it. Its template, CSS and script live in `layout
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
-import string
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +35,12 @@ from ..content.paths import SOURCE_ROOT, project_root
 from ..mail.draft import megabytes
 from ..pipeline.editions import PLANS, Edition
 from ..pipeline.output import write_atomic
+from ..web.fonts import web_font
+from ..web.meta import EditionRecord
 from .catalog import Catalog, Revision, open_catalog
 from .manifest import COVER_NAME, MANIFEST_NAME
 from .search import normalize
+from .site import publish_site
 
 PAGE_NAME = "index.html"
 INDEX_NAME = "search-index.js"
@@ -47,6 +48,8 @@ TEXT_NAME = "search-text.js"
 ASSETS = ("archive.css", "archive.js")
 WEB_FONTS = {"archive-sans.woff2": "NotoSansCJKkr-Regular.otf", "archive-sans-bold.woff2": "NotoSansCJKkr-Bold.otf"}
 """The page's fonts (named by archive.css's @font-face rules) → the project font each is a subset of."""
+WEB_FOLDER = "web"
+"""The archive's web site: every issue's web edition in `web/<number>/`, with the feeds and sitemap (site.py)."""
 PAGE_FILES = (PAGE_NAME, INDEX_NAME, TEXT_NAME, *ASSETS, *WEB_FONTS)
 INDEX_GLOBAL = "ISSUEPDF_ARCHIVE"
 TEXT_GLOBAL = "ISSUEPDF_ARCHIVE_TEXT"
@@ -78,6 +81,9 @@ def write_page(root: Path, catalog: Catalog | None = None) -> Path:
     finally:
         if own:
             catalog.close()
+    records = publish_site(root / WEB_FOLDER, project_folder(root, "layouts/web", "neighbours.html"))
+    for issue in issues:
+        _link_web(issue, records.get(issue["number"]))
     templates = template_dir(root)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates), autoescape=True, undefined=jinja2.StrictUndefined
@@ -86,6 +92,7 @@ def write_page(root: Path, catalog: Catalog | None = None) -> Path:
         title=issues[0]["title"] if issues else "주간 중국 창업",
         issues=issues,
         updated=_moment(max((issue["archived"] for issue in issues), default="")),
+        feeds=bool(records),
         version=__version__,
     )
     files = {PAGE_NAME: html, INDEX_NAME: search_index(issues), TEXT_NAME: search_text(issues)}
@@ -99,18 +106,15 @@ def write_page(root: Path, catalog: Catalog | None = None) -> Path:
     return root / PAGE_NAME
 
 
-def web_font(font: Path, text: str) -> bytes:
-    """A WOFF2 subset of `font` with the glyphs of `text` and of printable ASCII (what a reader types)."""
-    from fontTools import subset  # only the page needs it
-
-    options = subset.Options(flavor="woff2")
-    loaded = subset.load_font(font, options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text + string.printable)
-    subsetter.subset(loaded)
-    out = io.BytesIO()
-    subset.save_font(loaded, out, options)
-    return out.getvalue()
+def _link_web(issue: dict[str, Any], record: EditionRecord | None) -> None:
+    """Give an issue and its articles the addresses of their web pages, when its web edition is published."""
+    articles = [article for section in issue["sections"] for article in section["articles"]]
+    issue["web"] = f"{WEB_FOLDER}/{issue['number']}/index.html" if record else None
+    pages: list[str | None] = [a.page for a in record.articles] if record else []
+    if len(pages) != len(articles):  # an edition of another revision: its pages may not match
+        pages = [None] * len(articles)
+    for article, page in zip(articles, pages, strict=True):
+        article["web"] = f"{WEB_FOLDER}/{issue['number']}/{page}" if page else None
 
 
 def _moment(iso: str) -> str:
@@ -178,7 +182,12 @@ def search_index(issues: list[dict[str, Any]]) -> str:
                 "title": issue["title"],
                 "href": issue["reader"],
                 "articles": [
-                    {"title": article["title"], "section": section["title"], "page": article["page"]}
+                    {
+                        "title": article["title"],
+                        "section": section["title"],
+                        "page": article["page"],
+                        "web": article["web"],
+                    }
                     for section in issue["sections"]
                     for article in section["articles"]
                 ],

@@ -3,7 +3,8 @@
 The archive root (default `archive/`) holds:
 
     catalog.sqlite          revisions, their files with sha256, articles with pages, the search index
-    index.html …            the static archive page (archive_page.py), rewritten after every change
+    index.html …            the static archive page (page.py), rewritten after every change
+    web/260/ …              the web edition of each issue, with the site's feeds and sitemap (site.py)
     260/r1/                 revision 1 of issue 260, never changed once written:
         issue-260-archive.pdf   PDF/A-3b with the issue's sources inside
         issue-260.pdf           the screen edition
@@ -44,9 +45,10 @@ from ..pipeline.logs import counting_warnings
 from ..pipeline.output import build_lock, write_atomic
 from ..pipeline.raster import render_pages
 from ..pipeline.record import sha256_file, versions
+from ..web.site import PdfLink, build_site_checked, swap_in
 from .catalog import Catalog, Revision, open_catalog
 from .manifest import COVER_NAME, MANIFEST_NAME, FileRecord, Manifest, record_files
-from .page import write_page
+from .page import WEB_FOLDER, write_page
 
 logger = logging.getLogger("issuepdf")
 
@@ -97,13 +99,17 @@ def archive_issue(issue_dir: Path, root: Path, revise: bool = False) -> Archived
         # refuse before spending time on builds
         revision_number, warnings = placement(catalog, issue.number, issue.date, revise)
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{issue.number}-", dir=root))
+        (root / WEB_FOLDER).mkdir(exist_ok=True)  # staged inside the site, which verify leaves to the page
+        site = Path(tempfile.mkdtemp(prefix=f".staging-{issue.number}-", dir=root / WEB_FOLDER))
         try:
-            manifest, entries = _make_revision(run, staging, revision_number)
+            manifest, entries = _make_revision(run, staging, revision_number, site / "web")
             if revise:
                 _refuse_identical(catalog, issue, manifest)
             revision = _store(catalog, root, staging, manifest, entries, issue)
+            publish_web(site / "web", root / WEB_FOLDER / str(issue.number))
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # gone already when the revision was stored
+            shutil.rmtree(site, ignore_errors=True)
         for warning in warnings:
             logger.warning("%s", warning)
         page = write_page(root, catalog)
@@ -157,8 +163,16 @@ def _missing(low: int, high: int) -> str:
     return f"{gap} not archived"
 
 
-def _make_revision(run: Run, folder: Path, revision: int) -> tuple[Manifest, list[ArticleEntry]]:
-    """Build every edition and the cover into `folder`, and write its manifest.
+def publish_web(built: Path, target: Path) -> None:
+    """Put an issue's web edition where the archive's site serves it, `web/<number>/`, replacing an earlier one."""
+    swap_in(built, target)
+
+
+def _make_revision(run: Run, folder: Path, revision: int, web: Path) -> tuple[Manifest, list[ArticleEntry]]:
+    """Build every edition and the cover into `folder`, and write its manifest; the web edition into `web`.
+
+    The web edition is published in the archive's site (`web/<number>/`, see page.py), not kept in the
+    revision: its pages link to the neighbouring issues, which later archives add.
 
     One run: the issue checked once, the document prepared once, and one layout for the editions that
     share it (screen and archive), under one build lock.
@@ -172,8 +186,10 @@ def _make_revision(run: Run, folder: Path, revision: int) -> tuple[Manifest, lis
             editions[edition] = {"file": result.pdf.name, "pages": result.pages, "variant": plan.variant or "pdf-1.7"}
             if edition == "archive":
                 entries = [article for section in result.contents() for article in section.articles]
-    (cover,) = render_pages(folder / editions["screen"]["file"], [1], folder, COVER_DPI, prefix=".cover")
-    cover.rename(folder / COVER_NAME)
+        (cover,) = render_pages(folder / editions["screen"]["file"], [1], folder, COVER_DPI, prefix=".cover")
+        cover.rename(folder / COVER_NAME)
+        pdf = PdfLink(f"../../{issue.number}/r{revision}/{editions['screen']['file']}", {e.id: e.page for e in entries})
+        build_site_checked(run, web, pdf, (folder / COVER_NAME).read_bytes(), warnings=warnings)
     manifest = Manifest(
         number=issue.number,
         date=issue.date.isoformat(),

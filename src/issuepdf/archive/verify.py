@@ -18,9 +18,9 @@ from ..content.errors import ManifestError
 from ..pipeline.record import sha256_file
 from .catalog import CATALOG_NAME, Catalog, Revision, open_catalog
 from .manifest import MANIFEST_NAME, FileRecord, Manifest
-from .page import PAGE_FILES
+from .page import PAGE_FILES, WEB_FOLDER
 
-ROOT_FILES = frozenset({CATALOG_NAME, f"{CATALOG_NAME}-journal", *PAGE_FILES})
+ROOT_FILES = frozenset({CATALOG_NAME, f"{CATALOG_NAME}-journal", *PAGE_FILES, WEB_FOLDER})
 """Files the archive root may hold besides the issue folders (the journal exists during a write)."""
 LEFT_BY = {
     ".staging-": "left by a run stopped while building; delete it",
@@ -134,7 +134,7 @@ def _unknown(root: Path, known: set[str]) -> list[Finding]:
     """Files and folders in the archive root that no catalog entry accounts for."""
     found = []
     for entry in sorted(root.iterdir()):
-        if entry.is_file() and entry.name in ROOT_FILES:
+        if entry.name in ROOT_FILES:  # the page's files, and its web site (a folder)
             continue
         if entry.is_dir() and entry.name.isdigit():
             found += [

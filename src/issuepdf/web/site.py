@@ -53,7 +53,7 @@ from .meta import (
     sitemap,
 )
 
-NEIGHBOURS = "<!-- issuepdf:neighbours -->"
+NEIGHBOURS = re.compile(r"(<!-- issuepdf:neighbours -->).*?(<!-- /issuepdf:neighbours -->)", re.DOTALL)
 """Where the archive puts the links to the previous and next issue (it knows them; a build does not)."""
 STYLESHEET = "web.css"
 _FONT_FAMILY = re.compile(r"font-family:\s*'?\"?([^;'\"]+)")
@@ -304,11 +304,20 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         staging.chmod(0o755)
-        old = None
+    except OSError as err:
+        raise IssuepdfError(f"cannot write the web edition to {target}: {err.strerror or err}") from err
+    swap_in(staging, target)
+
+
+def swap_in(folder: Path, target: Path) -> None:
+    """Rename a whole folder over `target` (on the same disk), removing the earlier one only once it is replaced."""
+    old = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
             target.rename(old / target.name)
-        staging.rename(target)
+        folder.rename(target)
     except OSError as err:
         raise IssuepdfError(f"cannot write the web edition to {target}: {err.strerror or err}") from err
     if old is not None:
@@ -316,5 +325,5 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
 
 
 def with_neighbours(html: str, nav: Markup) -> str:
-    """A page with the archive's links to the previous and next issue in place of its marker."""
-    return html.replace(NEIGHBOURS, str(nav), 1)
+    """A page with the archive's links to the previous and next issue between its markers (again and again)."""
+    return NEIGHBOURS.sub(lambda found: found.group(1) + str(nav) + found.group(2), html, count=1)

@@ -1,0 +1,75 @@
+"""The web edition in the archive: `issuepdf archive` publishes each issue's pages in `web/<number>/`, the
+archive page and its search link to them, each page links to the neighbouring issues and to the article in the
+PDF, and the site's feeds and sitemap list every issue; every link resolves, from the file system."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from issuepdf.archive.store import archive_issue
+from issuepdf.archive.verify import verify
+from issuepdf.web.links import article_url
+
+from .support.archives import write_issue
+from .support.projects import make_project
+from .support.sites import broken_links, find_all, parse
+
+SITE = "https://news.example.org/bulletin"
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("web-archive")
+    project = make_project(base / "project", f"site_url: {SITE}\n")
+    root = base / "archive"
+    for number, date in ((260, dt.date(2021, 12, 22)), (261, dt.date(2021, 12, 29))):
+        archive_issue(write_issue(project / "issues" / str(number), number, date), root)
+    return root
+
+
+def test_each_issue_is_published_with_its_pages(archive: Path) -> None:
+    for number in (260, 261):
+        folder = archive / "web" / str(number)
+        assert (folder / "index.html").is_file() and (folder / "cover.png").is_file()
+        record = json.loads((folder / "edition.json").read_bytes())
+        assert all((folder / a["page"]).is_file() for a in record["articles"])
+    assert verify(archive).ok
+
+
+def test_every_link_of_the_archive_site_resolves(archive: Path) -> None:
+    assert broken_links(archive) == []
+
+
+def test_pages_link_to_the_neighbouring_issues_and_the_pdf_page(archive: Path) -> None:
+    first = parse(archive / "web" / "260" / "s1-a1.html")
+    hrefs = [a.get("href", "") for a in first.iter() if a.get("href")]
+    assert "../261/index.html" in hrefs and not any(h.startswith("../259/") for h in hrefs)
+    (pdf,) = [h for h in hrefs if "#page=" in h]
+    assert pdf.startswith("../../260/r1/issue-260.pdf#page=")
+    later = [a.get("href") for a in parse(archive / "web" / "261" / "index.html").iter() if a.get("rel") == "prev"]
+    assert later == ["../260/index.html"]
+    og = [m.get("content") for m in find_all(first, "meta") if m.get("property") == "og:image"]
+    assert og == [f"{SITE}/260/cover.png"]
+
+
+def test_the_archive_page_and_its_search_link_to_the_web_pages(archive: Path) -> None:
+    index = parse(archive / "index.html")
+    hrefs = [a.get("href", "") for a in index.iter() if a.get("href")]
+    assert "web/261/index.html" in hrefs and "web/260/s1-a1.html" in hrefs
+    script = (archive / "search-index.js").read_text(encoding="utf-8")
+    data = json.loads(script.split("=", 1)[1].rstrip().rstrip(";"))
+    assert [a["web"] for a in data["issues"][0]["articles"]][:1] == ["web/261/s1-a1.html"]
+
+
+def test_the_site_feeds_and_sitemap_list_every_issue(archive: Path) -> None:
+    issues = feedparser.parse((archive / "web" / "issues.xml").read_bytes())
+    assert not issues.bozo and [e.link for e in issues.entries] == [f"{SITE}/261/", f"{SITE}/260/"]
+    articles = feedparser.parse((archive / "web" / "articles.xml").read_bytes())
+    assert not articles.bozo and articles.entries[0].link == article_url(SITE, 261, "s1-a1")
+    sitemap = (archive / "web" / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"<loc>{SITE}/260/s1-a1.html</loc>" in sitemap and f"<loc>{SITE}/261/</loc>" in sitemap
