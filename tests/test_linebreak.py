@@ -8,7 +8,15 @@ from itertools import pairwise
 import pytest
 from markupsafe import escape
 
-from issuepdf.content.linebreak import _MAY_CLUSTER, BREAK, MAX_GLUED_WIDTH, WORD_JOINER, _in_clusters, keep_words
+from issuepdf.content.linebreak import (
+    _MAY_CLUSTER,
+    BREAK,
+    MAX_GLUED_WIDTH,
+    WORD_JOINER,
+    _in_clusters,
+    keep_phrases,
+    keep_words,
+)
 
 WJ = WORD_JOINER
 
@@ -145,3 +153,17 @@ def test_the_cluster_shortcut_skips_only_characters_that_never_join_a_cluster() 
     skipped = [chr(code) for code in [*range(0x300), *range(0xAC00, 0xD7A4), *range(0x4E00, 0xA000)]]
     assert not _MAY_CLUSTER.search("".join(skipped))
     assert not any(map(_in_clusters, skipped))
+
+
+@pytest.mark.parametrize(
+    ("label", "kept"),
+    [
+        ("기업가치(억 위안)", f"기업가치{BREAK}(억 {WJ}위안)"),  # may break before the bracket, not inside
+        ("목표 (2025 년)", f"목표 (2025 {WJ}년)"),
+        ("투자액 [억 원]", f"투자액 [억 {WJ}원]"),
+        ("12 월 4 일", f"12 {WJ}월 4 {WJ}일"),  # a number and its unit
+        ("구분", "구분"),
+    ],
+)
+def test_a_label_breaks_between_phrases_not_inside_them(label: str, kept: str) -> None:
+    assert keep_phrases(label) == kept

@@ -12,15 +12,18 @@ import statistics
 import subprocess
 from itertools import pairwise
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+import weasyprint
 from weasyprint.formatting_structure import boxes
 
 from issuepdf.content.markup import inline
+from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.pipeline.build import BuildResult, build
 from issuepdf.pipeline.justify import MAX_LETTER_SPACING_EM
 from issuepdf.pipeline.measure import Measures, body_boxes, measure, source_owners
-from issuepdf.pipeline.typeset import typeset
+from issuepdf.pipeline.typeset import PX_PER_MM, typeset
 
 from .support.issues import HEAD, write_files
 from .support.pdfs import pdf_text
@@ -117,7 +120,8 @@ ISSUE = (
               - [인큐베이터, "4,069", "-", "1.18억㎡"]
               - [투자 기관, 35, "+12.5%", "-"]
             header:
-              - [구분, "기업가치(억 위안)", "증가율(%)", "목표 (2025년)"]
+              - [구분, "기업가치(억 위안)", "증가율(%)", "목표 (2025 년)"]
+            widths: [4, 1, 1, 1]
             caption: 수치 열
 """
 )
@@ -183,7 +187,7 @@ def test_copy_paste_gives_the_words_as_written(built: BuildResult) -> None:
     laid_out = subprocess.run(["pdftotext", str(built.pdf), "-"], capture_output=True, text=True, check=True).stdout
     text = pdf_text(built.pdf) + laid_out  # -raw, and the default mode, which splits words spaced too far apart
     assert not {"\u2060", "\u200b", "\u00ad"} & set(text)
-    written = " ".join(SENTENCES * 2)  # paragraphs run on from the last sentence to the first
+    written = " ".join(SENTENCES * 3)  # paragraphs run on from the last sentence to the first
     body = [line for line in text.splitlines() if not re.search("주간 중국 창업|CHINA 창업", line)]  # running heads
     for line in body:
         for first, second in pairwise(line.split()):
@@ -220,3 +224,91 @@ def test_letter_spacing_at_its_bound_keeps_words_whole_in_copied_text(tmp_path: 
     pdf.write_bytes(laid_out.write_pdf())
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert sorted(text.split()) == sorted(written.split())  # the default mode may reorder lines
+
+
+def glyph_top_mm(font: Path, size_pt: float, line_height: float) -> float:
+    """How far below its line's top a Hangul syllable's top is drawn: half the leading, then the room between
+    the font's ascent and the syllable's top."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    ttf = TTFont(font)
+    glyphs, units = ttf.getGlyphSet(), ttf["head"].unitsPerEm
+    pen = BoundsPen(glyphs)
+    glyphs[ttf.getBestCmap()[ord("한")]].draw(pen)
+    assert pen.bounds is not None
+    ascent, descent = ttf["hhea"].ascent / units, -ttf["hhea"].descent / units
+    em = (line_height - ascent - descent) / 2 + ascent - pen.bounds[3] / units
+    return em * size_pt * 25.4 / 72
+
+
+def test_a_figure_at_the_top_of_a_page_stands_as_far_from_the_header_rule_as_text(tmp_path: Path) -> None:
+    sheet = SOURCE_ROOT / "layouts" / "bulletin.css"
+    filler = "<p>" + " ".join(SENTENCES * 3) + "</p>"
+    image = "data:image/svg+xml," + quote('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"/>')
+    html = f'<html><body>{filler}<figure class="photo"><img src="{image}" style="height: 120mm"></figure></body></html>'
+    pages = weasyprint.HTML(string=html).render(stylesheets=[weasyprint.CSS(filename=sheet)]).pages
+    assert len(pages) == 2, "the figure should not fit the first page"
+    page = pages[1]._page_box
+    (img,) = [box for box in body_boxes(page) if isinstance(box, boxes.ReplacedBox)]
+    offset = (img.border_box_y() - page.content_box_y()) / PX_PER_MM
+    text = glyph_top_mm(SOURCE_ROOT / "fonts" / "NotoSerifCJKkr-Regular.otf", 10.25, 1.75)
+    assert offset == pytest.approx(text, abs=0.15), (offset, text)
+
+
+def test_every_list_line_is_as_high_as_a_line_of_text(built: BuildResult) -> None:
+    """Whatever font draws the marker (⬧ comes from Noto Sans Symbols 2), a list keeps the text's rhythm."""
+    assert built.laid_out is not None
+    markers = ("⬧", "○", "•", "□", "①", "i", "1", "-", "▶")
+    heights: dict[str, set[float]] = {}
+    for page in built.laid_out.pages:
+        for box in body_boxes(page._page_box):
+            if not isinstance(box, boxes.LineBox):
+                continue
+            first = next((t.text for t in box.descendants() if isinstance(t, boxes.TextBox)), "")
+            if box.element_tag == "li" and first.startswith(markers):
+                heights.setdefault(first[:1], set()).add(round(box.height, 1))
+            elif box.element_tag == "p" and box.element.get("data-src"):  # body text
+                heights.setdefault("paragraph", set()).add(round(box.height, 1))
+    assert set(markers) | {"paragraph"} == heights.keys(), heights.keys()
+    assert set().union(*heights.values()) == heights["paragraph"], heights
+
+
+def table_rows(built: BuildResult) -> list[list[tuple[str, float, float]]]:
+    """Every table row of the issue: each cell's text, its text's right edge and the cell's right edge."""
+    assert built.laid_out is not None
+    rows = []
+    for page in built.laid_out.pages:
+        for box in body_boxes(page._page_box):
+            if isinstance(box, boxes.TableRowBox):
+                row = []
+                for cell in box.children:
+                    texts = [t for t in cell.descendants() if isinstance(t, boxes.TextBox)]
+                    text = "".join(t.text for t in texts).replace("\u2060", "").replace("\u200b", "")
+                    right = max((t.position_x + t.width for t in texts), default=0.0)
+                    row.append((text, right, cell.content_box_x() + cell.width))
+                rows.append(row)
+    return rows
+
+
+def test_a_column_of_figures_aligns_on_the_right_whatever_its_cells_say(built: BuildResult) -> None:
+    body = [row for row in table_rows(built) if row and row[0][0] in ("창업 공간", "인큐베이터", "투자 기관")]
+    assert [row[2][0] for row in body] == ["+708%", "-", "+12.5%"]
+    for row in body:
+        assert row[0][2] - row[0][1] > 5, f"the first column names the rows: left-aligned ({row[0]})"
+        for text, right, edge in row[1:]:
+            assert edge - right == pytest.approx(0, abs=0.5), f"{text!r} is not right-aligned"
+
+
+def test_a_header_breaks_before_its_brackets_not_inside_them(built: BuildResult) -> None:
+    assert built.laid_out is not None
+    lines = [
+        "".join(t.text for t in line.descendants() if isinstance(t, boxes.TextBox)).replace("\u2060", "")
+        for page in built.laid_out.pages
+        for line in body_boxes(page._page_box)
+        if isinstance(line, boxes.LineBox) and line.element_tag == "th"
+    ]
+    header = [line.replace("\u200b", "") for line in lines if "억" in line or "기업가치" in line or "2025" in line]
+    assert "(억 위안)" in header and "기업가치" in header, header  # the column is too narrow for one line
+    assert all(line.count("(") == line.count(")") for line in header), header
+    assert not any(line.endswith("2025") for line in header), header

@@ -66,6 +66,20 @@ _MAY_CLUSTER = re.compile(r"[^\x00-\u02ff\uac00-\ud7a3\u4e00-\u9fff]")
 grapheme cluster (in a cluster, some character is outside these: a mark, a jamo, a ZWJ...)."""
 
 
+_BRACKETED = re.compile(r"[(（\[][^()（）\[\]]*[)）\]]")
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=[^\s\d\u2060])")
+_BEFORE_BRACKET = re.compile(r"(?<=[^\W_])(?=[(（\[])")
+
+
+def keep_phrases(text: str) -> str:
+    """Where a short label such as a table header breaks: not inside brackets (`(억 위안)`) nor between a
+    number and its unit (`2025 년`), but before the bracket (`기업가치|(억 위안)`). A joiner after a space
+    forbids the break there; the space stays, so the text reads and copies as written."""
+    text = _BRACKETED.sub(lambda bracketed: bracketed.group().replace(" ", " " + WORD_JOINER), text)
+    text = _BEFORE_BRACKET.sub(BREAK, text)
+    return _NUMBER_UNIT.sub(" " + WORD_JOINER, text)
+
+
 def keep_words(html: str, compounds: bool = False) -> str:
     """Mark the words of an HTML fragment's text; tags stay as they are, and words run across them.
 

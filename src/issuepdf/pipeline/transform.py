@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ..content.chartspec import ChartSpec
 from ..content.fields import block_key
+from ..content.linebreak import keep_phrases
 from ..content.loader import KeyPath
 from ..content.model import (
     Article,
@@ -41,6 +42,9 @@ from .placeholders import placeholder_path
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 """The circled numbers of level-2 headings and of `circled` numbered lists."""
 NUMERIC = re.compile(r"^[-+−]?[\d,.]+\s*[%억만]?")
+FIGURE = re.compile(r"[-+−±]?\d")
+"""A cell of a figures column starts with a number (`1,182`, `+708%`, `600개(목표)`), or is a dash."""
+DASHES = {"-", "−", "–", "—"}
 NUMBERED_BY_DEFAULT = {"news": True, "feature": True, "newsletter": True, "center": False}
 
 
@@ -251,11 +255,13 @@ def _chart(context: _Context, block: Chart, label: str) -> BlockView:
     return BlockView("chart", block, label, image=image, spec=spec)
 
 
-def _cell(value: Any, align: str | None) -> CellView:
+def _cell(value: Any, align: str | None, header: bool = False) -> CellView:
     if isinstance(value, Cell):
-        cell = _cell(value.text, value.align or align)
+        cell = _cell(value.text, value.align or align, header)
         cell.colspan, cell.rowspan, cell.head = value.colspan, value.rowspan, value.head
         return cell
+    if header and isinstance(value, str):  # a header cell breaks between phrases, not inside `(억 위안)`
+        return CellView(keep_phrases(value), align=align)
     if value is None:
         return CellView("", align=align)
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -268,9 +274,9 @@ def _cell(value: Any, align: str | None) -> CellView:
 def _table(table: Table, label: str) -> BlockView:
     """Cells resolved, and rows folded into side-by-side groups when asked."""
     ncols = max(sum(_span(c) for c in row) for row in [*table.header, *table.table])
-    aligns: list[str | None] = [*table.align] or [None] * ncols  # check made it one per column, or none
+    aligns: list[str | None] = [*table.align] or _figure_columns(table.table, ncols)
     widths = table.widths or [1.0] * ncols
-    header = [[_cell(c, None) for c in row] for row in table.header]
+    header = [[_cell(c, None, header=True) for c in row] for row in table.header]
     rows = [_row(row, aligns) for row in table.table]
     total = sum(widths) * table.groups
     columns: list[tuple[float, str]] = [
@@ -283,6 +289,22 @@ def _table(table: Table, label: str) -> BlockView:
         blank = [CellView("") for _ in range(ncols)]
         rows = [_joined([c[i] if i < len(c) else blank for c in chunks]) for i in range(per_group)]
     return BlockView("table", table, label, header=header, rows=rows, columns=columns)
+
+
+def _figure_columns(rows: list[list[Any]], ncols: int) -> list[str | None]:
+    """`right` for each column of figures, so that `-` and `600개(목표)` align with the numbers above them:
+    a column (not the first, which names the rows) whose every filled cell starts with a number or is a
+    dash, at least one a number. Other columns are left to each cell (`NUMERIC`)."""
+    cells: list[list[str]] = [[] for _ in range(ncols)]
+    for row in rows:
+        column = 0
+        for value in row:
+            text = value.text if isinstance(value, Cell) else value
+            if _span(value) == 1 and not (isinstance(value, Cell) and value.head) and text not in (None, ""):
+                cells[column].append(str(text).strip())
+            column += _span(value)
+    figures = [any(map(FIGURE.match, texts)) and all(FIGURE.match(t) or t in DASHES for t in texts) for texts in cells]
+    return [None, *("right" if is_figures else None for is_figures in figures[1:])]
 
 
 def _row(row: list[Any], aligns: list[str | None]) -> list[CellView]:
