@@ -31,7 +31,6 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from ..content.errors import IssuepdfError
 from ..content.project import Project
-from ..content.settings import load_settings
 from ..pipeline.editions import Edition
 from ..pipeline.incremental import Session
 from .serve_pages import PageView, Place
@@ -203,7 +202,7 @@ def serve(
 ) -> None:
     """Serve the live page of ISSUE_DIR until `stop` is set (or Ctrl-C); `on_ready` gets its URL."""
     project = Project.of(issue_dir)
-    editor = Editor(load_settings(project.issue_dir).serve.editor, project.readable)
+    editor = Editor(project.settings.serve.editor, project.readable)
     live = LiveIssue()
     server = PreviewServer((host, port), live, project, editor)
     thread = threading.Thread(target=server.serve_forever, name="issuepdf-serve", daemon=True)
