@@ -1,11 +1,11 @@
 """`issuepdf bench`: how long builds take and how much memory they need, for the targets we keep.
 
 - `issuepdf bench ISSUE_DIR`: cold (browser start and every chart), warm (charts cached) and bare
-  WeasyPrint on the same HTML; last line `bench: warm/bare=… cold-bare=…s peak=…MB`.
+  WeasyPrint on the same HTML; last line `bench: warm/bare=… cold-bare=…s peak=…MB loose2x=… loose3x=… fill75=…`.
 - `issuepdf bench`: the suite, for issues/260 and a generated issue ten times as long: cold, warm,
   incremental (one paragraph changed, in a watch session), preview (one paragraph changed, until
   `issuepdf serve` serves the changed page's image) and bare; last line
-  `bench: warm/bare=… incr/warm=… preview/bare=… p300/p30=… peak300=…MB`.
+  `bench: warm/bare=… incr/warm=… preview/bare=… p300/p30=… peak300=…MB loose2x=… loose3x=… fill75=…`.
 
 Each measurement runs in a fresh process (a clean interpreter, nothing warm in memory) and reports
 its own wall time and peak RSS; the tables show medians, since machines here are shared and noisy.
@@ -229,7 +229,7 @@ def bench(issue_dir: Path, runs: int = 3) -> None:
     Console().print(_table(f"issuepdf bench: {issue_dir} (median of {runs})", results))
     warm, bare, cold = (_median(results[k], "seconds") for k in ("warm", "bare", "cold"))
     peak = max(_median(results[k], "peak_mb") for k in results)
-    print(f"bench: warm/bare={warm / bare:.2f} cold-bare={cold - bare:.2f}s peak={peak:.0f}MB")
+    print(f"bench: warm/bare={warm / bare:.2f} cold-bare={cold - bare:.2f}s peak={peak:.0f}MB {_figures(issue_dir)}")
 
 
 def bench_suite(runs: int = 3) -> None:
@@ -252,8 +252,15 @@ def bench_suite(runs: int = 3) -> None:
     print(f"preview/bare on the {LARGE_COPIES}x issue: {preview300:.2f}")
     print(
         f"bench: warm/bare={warm / bare:.2f} incr/warm={incr / warm:.2f} preview/bare={preview / bare:.2f}"
-        f" p300/p30={ratio:.1f} peak300={peak:.0f}MB"
+        f" p300/p30={ratio:.1f} peak300={peak:.0f}MB {_figures(sample)}"
     )
+
+
+def _figures(issue_dir: Path) -> str:
+    """The issue's typographic figures (`loose2x=… loose3x=… fill75=…`, editor/preflight.py), tracked here."""
+    from .preflight import page_figures
+
+    return page_figures(issue_dir)
 
 
 if __name__ == "__main__":
