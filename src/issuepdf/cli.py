@@ -576,3 +576,18 @@ def unsubscribe_serve_command(project: Path, host: str, port: int) -> None:
         pass
     finally:
         endpoint.server_close()
+
+
+@main.group("mailbox")
+def mailbox_group() -> None:
+    """The bounce and reply mailbox (IMAP, `imap:` in issuepdf.yaml)."""
+
+
+@mailbox_group.command("sync")
+@project_option
+def mailbox_sync_command(project: Path) -> None:
+    """Read new mails: bounces, complaints and unsubscribe mails update the subscriber list."""
+    from .mail.mailbox import sync
+
+    for line in sync(project).lines():
+        click.echo(line)
