@@ -233,6 +233,7 @@ def test_every_value_of_a_markdown_article_has_its_position(make_issue: MakeIssu
         ("문단에 ** 떨어진 별표**가 있다.\n", "a.md:6:1: sections.0.articles.0.body.0: '**' would be printed"),
         ("[보기](#nowhere)\n", "a.md:6:1: sections.0.articles.0.body.0: link to '#nowhere'"),
         ("", "a.md:5:1: sections.0.articles.0.body: List should have at least 1 item"),
+        ("본문\n\n[1]: 바이두백과\n", "a.md:8:1: Markdown reads '[1]: …' as a link definition and prints nothing"),
     ],
 )
 def test_a_problem_in_a_markdown_article_is_reported_where_it_stands(
@@ -323,3 +324,10 @@ def test_the_readme_s_markdown_article_is_its_yaml_article(tmp_path: Path) -> No
     read, written = load_markdown(tmp_path / "a.md", problems), load_yaml(tmp_path / "a.yaml", problems)
     assert not problems and read is not None and written is not None
     assert read.data == written.data
+
+
+def test_a_paragraph_opening_with_a_date_stays_a_paragraph(make_issue: MakeIssue) -> None:
+    issue = issue_with(make_issue, "---\ntitle: 제목\n---\n2021. 12. 22. 과학기술부가 발표했다.\n\n1. 목록\n")
+    data, problems = article(issue, 0)
+    assert not problems
+    assert data["body"] == ["2021. 12. 22. 과학기술부가 발표했다.", {"numbered": ["목록"], "style": "decimal"}]

@@ -41,6 +41,8 @@ PHOTO = re.compile(r'!\[(?P<caption>(?:[^\]\\]|\\.)*)\]\((?P<photo>[^\s()]+)(?:\
 """A photo paragraph: `![caption](images/x.jpg "출처")`."""
 LEAD = re.compile(r"(?P<lead>▶[^\n:]*:)\s+(?P<text>\S.*)", re.DOTALL)
 """A run-in lead: `▶산업분포: 새로 진입한 …`."""
+YEAR = 1000
+"""A `1.` list starting at this number or later is a paragraph opening with a year (`2021. 12. 22. …`)."""
 ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_DEPTH}).enable("table").disable("inline")
@@ -76,7 +78,9 @@ def parse_markdown(text: str, path: Path, problems: Problems, budget: Budget) ->
         return None
     reader = _Reader(path, lines, end + 1, problems, budget)
     try:
-        body = reader.blocks(_markdown.parse("\n".join(lines[end + 1 :])))
+        env: dict[str, Any] = {}
+        body = reader.blocks(_markdown.parse("\n".join(lines[end + 1 :]), env))
+        reader.definitions(env.get("references", {}))
     except TooLarge as err:
         problems.add(Position(path), "", str(err))
         return None
@@ -102,12 +106,27 @@ class _Reader:
         while i < len(tokens):
             token = tokens[i]
             close = _closing(tokens, i)
+            part = tokens[i : close + 1]
+            if token.type == "ordered_list_open" and int(token.attrGet("start") or 1) >= YEAR:
+                # `2021. 12. 22. 발표했다` is a paragraph opening with a date, not a list numbered from 2021:
+                # its first item is that paragraph, any further items a list of their own
+                items = _children(part)
+                body.append(self._date_paragraph(items[0], ("body", len(body))))
+                if len(items) == 1:
+                    i = close + 1
+                    continue
+                part = [token, *(t for item in items[1:] for t in item), tokens[close]]
             keypath: KeyPath = ("body", len(body))
-            block = self._block(token, tokens[i : close + 1], keypath)
+            block = self._block(token, part, keypath)
             if block is not None:
                 body.append(block)
             i = close + 1
         return body
+
+    def _date_paragraph(self, item: list[Token], keypath: KeyPath) -> str:
+        first, last = item[0].map or (0, 1)
+        lines = [part.strip() for part in self.lines[self.offset + first : self.offset + last] if part.strip()]
+        return self._text(keypath, "\n".join(lines), first)
 
     def _at(self, line: int, text: str = "") -> Position:
         """The position of `text` on a 0-based line of the body (its first character, else the line's)."""
@@ -214,6 +233,19 @@ class _Reader:
         self.spots[(*keypath, key)] = Spot(self._at(items[0][1]))
         return [self._text((*keypath, key, n), text, line) for n, (text, line) in enumerate(items)]
 
+    def definitions(self, references: dict[str, Any]) -> None:
+        """Markdown takes `[label]: text` lines as link definitions and prints nothing of them: say where."""
+        for label in references:
+            at = next(
+                (n for n, text in enumerate(self.lines) if text.lstrip().lower().startswith(f"[{label.lower()}]:")), 0
+            )
+            self.problems.add(
+                Position(self.path, at + 1, 1),
+                "",
+                f"Markdown reads '[{label}]: …' as a link definition and prints nothing of it; write \\[{label}]"
+                " to print the line, or put sources in a ```{sources} directive",
+            )
+
     def _markdown_list(self, token: Token, tokens: list[Token], keypath: KeyPath, line: int) -> Any:
         ordered = token.type == "ordered_list_open"
         key = "numbered" if ordered else "list"
@@ -234,7 +266,8 @@ class _Reader:
         if not ordered:
             return {"list": items}
         block: dict[str, Any] = {"numbered": items, "style": "paren" if token.markup == ")" else "decimal"}
-        start = int(token.attrGet("start") or 1)
+        first = _children(tokens)[0][0]  # its own number: the list's may be the date of a paragraph before it
+        start = int(first.info) if first.info.isdigit() else int(token.attrGet("start") or 1)
         return block if start == 1 else {**block, "start": start}
 
     def _table(self, tokens: list[Token], keypath: KeyPath, line: int) -> Any:
