@@ -331,3 +331,14 @@ def test_a_paragraph_opening_with_a_date_stays_a_paragraph(make_issue: MakeIssue
     data, problems = article(issue, 0)
     assert not problems
     assert data["body"] == ["2021. 12. 22. 과학기술부가 발표했다.", {"numbered": ["목록"], "style": "decimal"}]
+
+
+def test_the_fidelity_check_names_the_markdown_line_of_a_block_the_layout_hides(make_issue: MakeIssue) -> None:
+    markdown = "---\ntitle: 제목\n---\n첫 문단.\n\n```{flow}\n[자체 검사, 신청 등록]\n```\n"
+    issue = issue_with(make_issue, markdown)
+    (issue / "layouts").mkdir()
+    (issue / "layouts" / "issue.css").write_text(".flow { display: none }\n", encoding="utf-8")
+    with pytest.raises(IssuepdfError) as caught:
+        build(issue)
+    told = "\n".join(map(str, getattr(caught.value, "problems", [])))
+    assert "a.md:6:1: not printed at all: '자체 검사" in told
