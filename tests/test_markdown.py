@@ -342,3 +342,11 @@ def test_the_fidelity_check_names_the_markdown_line_of_a_block_the_layout_hides(
         build(issue)
     told = "\n".join(map(str, getattr(caught.value, "problems", [])))
     assert "a.md:6:1: not printed at all: '자체 검사" in told
+
+
+def test_the_archive_edition_embeds_markdown_articles() -> None:
+    from issuepdf.content.mdarticle import MARKDOWN_SUFFIXES
+    from issuepdf.pipeline.editions import DATA_SUFFIXES, archive_name_problem
+
+    assert set(MARKDOWN_SUFFIXES) <= DATA_SUFFIXES
+    assert archive_name_problem("articles/torch-center.md") is None

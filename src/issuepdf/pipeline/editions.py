@@ -36,7 +36,8 @@ KST = dt.timezone(dt.timedelta(hours=9))
 BUILD_RECORD = "issuepdf-build.json"
 """The archive edition's note of what a rebuild needs beyond its sources: versions, fonts/, layouts/."""
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".svg"})
-DATA_SUFFIXES = frozenset({".yaml", ".yml", ".csv"})
+DATA_SUFFIXES = frozenset({".yaml", ".yml", ".csv", ".md", ".markdown"})
+"""Sources an issue is read from: YAML, Markdown articles (`mdarticle.MARKDOWN_SUFFIXES`), CSV."""
 LAYOUT_SUFFIXES = frozenset({".html", ".css"})
 """Templates and stylesheets: read only from an issue's layouts/ folder."""
 MAX_NAME_BYTES = 1024
@@ -165,7 +166,7 @@ def archive_name_problem(name: str) -> str | None:
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in DATA_SUFFIXES | IMAGE_SUFFIXES or (parts[0] == "layouts" and suffix in LAYOUT_SUFFIXES):
         return None
-    return "not a kind of file an issue is built from (YAML, CSV, images; HTML and CSS in layouts/)"
+    return "not a kind of file an issue is built from (YAML, Markdown, CSV, images; HTML and CSS in layouts/)"
 
 
 def tree_sha256(folder: Path) -> str:
