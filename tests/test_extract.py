@@ -63,7 +63,7 @@ def test_a_file_of_layouts_extract_would_refuse_is_not_embedded(tmp_path: Path) 
     result = build(issue, output=tmp_path / "archive.pdf", edition="archive")
     assert result.warnings == [
         "issuepdf: layouts/notes.txt is not embedded in the archive edition: not a kind of file an issue is "
-        "built from (YAML, CSV, images; HTML and CSS in layouts/)"
+        "built from (YAML, Markdown, CSV, images; HTML and CSS in layouts/)"
     ]
     assert "layouts/notes.txt" not in {p.name for p in extract(result.pdf, tmp_path / "out").files}
 

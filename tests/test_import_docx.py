@@ -81,6 +81,7 @@ def test_a_merged_table_keeps_its_shape_and_header(imported: tuple[Path, dict[st
         ["2021", "41"],
         [{"text": "합계", "colspan": 2}, "79"],
     ]
+    assert table["widths"] == [31, 32, 37]  # Writer's column widths, relative
     assert "지역 연도 기업 수" in pdf_text(pdf)
 
 

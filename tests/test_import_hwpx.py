@@ -67,6 +67,7 @@ def test_tables_keep_their_shape(imported: tuple[Path, Result, Path]) -> None:
     assert first["table"][0][3] == {"text": "문화체육관광부 종무실 (세종시 근무)", "rowspan": 3}
     assert [len(row) for row in first["table"]] == [4, 3, 3]
     assert first["labeled"] is False  # the notice prints its tables without 표 N)
+    assert first["widths"] == [24, 16, 27, 32]  # 한글's cell widths, relative
     assert tables[1]["header"] == [["채용분야", "임용예정직급", "담당 업무"]]  # declared header cells
     spans = [cell for table in tables for row in table["table"] for cell in row if isinstance(cell, dict)]
     assert len(spans) > 50 and any(cell.get("colspan", 1) > 1 for cell in spans)
@@ -105,7 +106,7 @@ def test_what_was_not_mapped_is_printed(imported: tuple[Path, Result, Path]) -> 
         "printed as '·'",
         "NOT mapped: 1 page headers",
         "NOT mapped: 3 highlights (형광펜)",
-        "NOT mapped: 2 tables inside table cells (their text kept in the cell, not their grid)",
+        "NOT mapped: 1 tables inside table cells (their text kept in the cell, not their grid)",
         "NOT mapped: 2 images stored in the document but not in its text",
         "NOT mapped: 1 alt text of images",
         "(U+F0854): in no font and with no known equivalent; left out",

@@ -246,17 +246,18 @@ class _Reader:
         rows = table.findall(W + "tr")
         cells = [cell for row in rows for cell in row.findall(W + "tc")]
         texts = [" ".join("".join(t.itertext()) for t in cell.iter(W + "t")) for cell in cells]
-        if is_box(texts):
-            for cell, text in zip(cells, texts, strict=True):
-                if text.strip():
-                    self.blocks(cell)
-            self.draft.mapped["one-cell tables (boxes) as their paragraphs"] += 1
-            return
         title = numbered_title(texts) if len(rows) == 1 else None
         if title:
             self.draft.heading(title, 1)
             return
-        self.draft.table(self._grid(rows))
+        if is_box(texts, [len(cell.findall(W + "p")) for cell in cells]):
+            for cell, text in zip(cells, texts, strict=True):
+                if text.strip():
+                    self.blocks(cell)
+            self.draft.mapped["tables used as boxes or panels, as their paragraphs"] += 1
+            return
+        grid = table.findall(f"{W}tblGrid/{W}gridCol")
+        self.draft.table(self._grid(rows), [int(float(col.get(W + "w", "0"))) for col in grid] or None)
 
     def _grid(self, rows: list[ET.Element]) -> list[GridCell]:
         """Cells where they stand: `gridSpan` widens a cell, `vMerge` continues the one above."""

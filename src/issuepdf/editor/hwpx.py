@@ -215,21 +215,21 @@ class _Reader:
     def _table(self, table: ET.Element) -> None:
         cells = table.findall(f"{HP}tr/{HP}tc")
         texts = ["".join("".join(t.itertext()) for t in cell.iter(HP + "t")) for cell in cells]
-        if is_box(texts):
-            for cell, text in zip(cells, texts, strict=True):
-                if text.strip():
-                    for p in cell.findall(f"{HP}subList/{HP}p"):
-                        self.paragraph(p)
-            self.draft.mapped["one-cell tables (boxes) as their paragraphs"] += 1
-            return
         title = numbered_title(texts) if len(table.findall(HP + "tr")) == 1 else None
         if title:
             self.draft.heading(title, 1)
             return
+        if is_box(texts, [len(cell.findall(f"{HP}subList/{HP}p")) for cell in cells]):
+            for cell, text in zip(cells, texts, strict=True):
+                if text.strip():
+                    for p in cell.findall(f"{HP}subList/{HP}p"):
+                        self.paragraph(p)
+            self.draft.mapped["tables used as boxes or panels, as their paragraphs"] += 1
+            return
         grid = []
         for cell in cells:
             text = self._cell_text(cell)
-            address, span = cell.find(HP + "cellAddr"), cell.find(HP + "cellSpan")
+            address, span, size = cell.find(HP + "cellAddr"), cell.find(HP + "cellSpan"), cell.find(HP + "cellSz")
             if address is None or span is None:
                 continue
             grid.append(
@@ -240,6 +240,7 @@ class _Reader:
                     int(span.get("rowSpan", "1")),
                     int(span.get("colSpan", "1")),
                     cell.get("header") == "1",
+                    int(size.get("width", "0")) if size is not None else 0,
                 )
             )
         self.draft.table(grid)

@@ -165,6 +165,8 @@ class GridCell:
     rowspan: int = 1
     colspan: int = 1
     head: bool = False
+    width: int = 0
+    """The cell's width in the document's units, when it says (for the columns' relative widths)."""
 
 
 @dataclass
@@ -280,11 +282,14 @@ class Draft:
         if not alt:
             self.unmapped["alt text of images (none in the document; a placeholder written: describe each)"] += 1
 
-    def table(self, cells: list[GridCell]) -> None:
-        """A table from its grid cells: spans kept, leading rows of heading cells as the header."""
+    def table(self, cells: list[GridCell], columns: list[int] | None = None) -> None:
+        """A table from its grid cells: spans kept, leading rows of heading cells as the header, and the
+        columns' relative widths (given, or measured from the cells one column wide)."""
         if not cells:
             return
         width = max(cell.col + cell.colspan for cell in cells)
+        measured = {cell.col: cell.width for cell in cells if cell.colspan == 1 and cell.width > 0}
+        columns = columns or [measured.get(c, 0) for c in range(width)]
         height = max(cell.row + cell.rowspan for cell in cells)
         covered = {
             (r, c)
@@ -316,6 +321,8 @@ class Draft:
         block: dict[str, Any] = {"table": rows[header:]}
         if header:
             block["header"] = rows[:header]
+        if len(columns) == width and all(columns) and len(set(columns)) > 1:
+            block["widths"] = [max(1, round(100 * column / sum(columns))) for column in columns]
         block["labeled"] = False  # as in the document, until a `표 N)` caption says otherwise
         self.blocks.append(block)
         self.mapped["tables"] += 1
@@ -338,9 +345,11 @@ class Draft:
         return lines
 
 
-def is_box(texts: list[str]) -> bool:
-    """A table used as a frame: at most one cell holds anything (a boxed notice, a shaded panel)."""
-    return sum(1 for text in texts if text.strip()) <= 1
+def is_box(texts: list[str], paragraphs: list[int]) -> bool:
+    """A table used as a frame: at most one cell holds anything (a boxed notice, a shaded panel), or two
+    where one holds several paragraphs (a panel with its title): its paragraphs are the text, not a grid."""
+    full = [count for text, count in zip(texts, paragraphs, strict=True) if text.strip()]
+    return len(full) <= 1 or (len(full) == 2 and max(full) >= 3)
 
 
 NUMBERED_TITLE = re.compile(r"\d{1,2}|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]|[IVX]{1,4}")
