@@ -119,12 +119,19 @@ def pdf_options(plan: EditionPlan, checked: Checked, tagged: bool) -> dict[str, 
 
 
 def _identifier(checked: Checked, plan: EditionPlan) -> bytes:
-    """A PDF /ID derived from every file the build reads from the issue and the edition, never random."""
+    """A PDF /ID derived from what the build prints and the edition, never random: the checked issue and
+    its charts (not the bytes of the files they were read from, so an article in YAML or in Markdown,
+    comments and quoting aside, gives the same PDF), and the bytes of every other file it reads."""
     digest = hashlib.md5(usedforsecurity=False)
     digest.update(plan.name.encode())
+    digest.update(checked.issue.model_dump_json().encode())
+    for name, spec in sorted(checked.charts.items()):
+        digest.update(name.encode() + b"\0" + spec.model_dump_json().encode())
+    sources = set(checked.sources)
     for path in build_inputs(checked):
-        digest.update(path.relative_to(checked.issue_dir).as_posix().encode())
-        digest.update(path.read_bytes())
+        if path not in sources:
+            digest.update(path.relative_to(checked.issue_dir).as_posix().encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest().encode()
 
 
