@@ -3,6 +3,7 @@ test_web_browser.py): semantic blocks, the PDF's numbers and words, links that r
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections import Counter
@@ -80,6 +81,16 @@ def test_semantic_html_with_the_pdf_numbers_and_captions(blocks_site: SiteResult
         assert re.match(r"표 \d+\)", text(find_all(chart, "figcaption")[0]).strip())
     svg_ids = [e.get("id") for c in charts for e in c.iter() if e.get("id") and e.tag.startswith(SVG)]
     assert len(svg_ids) == len(set(svg_ids)), "two charts on one page share an id"
+
+
+def test_headings_never_skip_a_level(site_260: tuple[Path, SiteResult]) -> None:
+    """Gazelle's article has only `▶` (level 3) headings at its start: they are its h2s, under its h1."""
+    _, site = site_260
+    for article in site.record.articles:
+        tags = [e.tag for e in parse(site.folder / article.page).iter() if isinstance(e.tag, str)]
+        levels = [int(tag[-1]) for tag in tags if re.fullmatch(r".*\}h[1-6]", tag)]
+        main = levels[levels.index(1) :]
+        assert all(b <= a + 1 for a, b in itertools.pairwise(main)), (article.page, main)
 
 
 def test_photos_are_downsampled_with_srcset(blocks_site: SiteResult) -> None:

@@ -17,6 +17,7 @@ from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.web.site import SiteResult, build_site
 
 from .support.browser import Browser
+from .support.issues import HEAD, MakeIssue
 
 WIDTHS = (375, 1280)
 
@@ -88,3 +89,33 @@ def test_served_by_a_static_web_server(browser: Browser, site_260: SiteResult) -
     finally:
         server.shutdown()
         server.server_close()
+
+
+WIDE = (
+    HEAD
+    + """\
+    articles:
+      - title: 열세 열짜리 표
+        body:
+          - table:
+              - [구분, 1월, 2월, 3월, 4월, 5월, 6월, 7월, 8월, 9월, 10월, 11월, 12월]
+              - [금액(억 위안), 1.2, 1.5, 0.9, 2.2, 3.0, 2.8, 2.6, 3.1, 4.0, 3.8, 4.1, 1234.5]
+          - "https://example.com/a/very/long/path/that/never/breaks/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          - sources: [공식 사이트 https://example.com/a/very/long/path/that/never/breaks/aaaaaaaaaaaaaaaaaaaaaaa, 둘째]
+"""
+)
+
+
+def test_a_wide_table_scrolls_in_its_region_with_words_whole_and_long_addresses_wrap(
+    browser: Browser, make_issue: MakeIssue
+) -> None:
+    site = build_site(make_issue({"issue.yaml": WIDE}))
+    visit = browser.visit(f"{site.folder.resolve().as_uri()}/{site.record.articles[0].page}", 375)
+    assert visit.problems == [] and visit.scroll_width <= 375
+    assert browser.evaluate("[...document.querySelectorAll('.table-scroll')].map(e => e.scrollWidth > e.clientWidth)")
+    lines = browser.evaluate(
+        "[...document.querySelectorAll('td, th')].map(cell => {"
+        " const range = document.createRange(); range.selectNodeContents(cell);"
+        " return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })"
+    )
+    assert lines.count(1) >= len(lines) - 1, lines  # every cell on one line (`금액(억 위안)` may take two)

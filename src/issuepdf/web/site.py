@@ -27,7 +27,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..content.errors import IssuepdfError, StrictFailure, TemplateFailure
 from ..content.fonts import use_project_fonts
-from ..content.model import Chart, Photo
+from ..content.model import Chart, Heading, Photo
 from ..content.project import Project
 from ..content.settings import load_settings
 from ..pipeline.build import Run, Timer, check_project
@@ -213,6 +213,7 @@ def render_pages(
         "og_image": record.url(record.cover) if record.cover else None,
     }
     leads = {a.id: a.lead for a in record.articles}
+    common["ranks"] = {view.id: heading_ranks(view) for view in document.articles}
     out = {
         ISSUE_PAGE: _render(
             env,
@@ -246,6 +247,13 @@ def render_pages(
             next=_at(views, i + 1),
         )
     return resolve_anchors(out)
+
+
+def heading_ranks(view: ArticleView) -> dict[int, int]:
+    """The HTML heading (2, 3, 4) of each heading level an article uses: an article whose first headings are
+    of level 3 gets `h2`s, so that no page skips a heading level under its `h1`."""
+    used = sorted({b.block.level for b in view.blocks if isinstance(b.block, Heading)})
+    return {level: rank for rank, level in enumerate(used, start=2)}
 
 
 def _at(views: list[ArticleView], i: int) -> ArticleView | None:
