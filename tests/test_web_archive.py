@@ -1,12 +1,15 @@
 """The web edition in the archive: `issuepdf archive` publishes each issue's pages in `web/<number>/`, the
 archive page and its search link to them, each page links to the neighbouring issues and to the article in the
-PDF, and the site's feeds and sitemap list every issue; every link resolves, from the file system."""
+PDF, and the site's feeds and sitemap list every issue; every link resolves; the site works in Chromium opened
+from the file system and served by a static web server."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import feedparser
 import pytest
@@ -16,6 +19,7 @@ from issuepdf.archive.verify import verify
 from issuepdf.web.links import article_url
 
 from .support.archives import write_issue
+from .support.browser import Browser, serving
 from .support.projects import make_project
 from .support.sites import broken_links, find_all, parse
 
@@ -73,3 +77,32 @@ def test_the_site_feeds_and_sitemap_list_every_issue(archive: Path) -> None:
     assert not articles.bozo and articles.entries[0].link == article_url(SITE, 261, "s1-a1")
     sitemap = (archive / "web" / "sitemap.xml").read_text(encoding="utf-8")
     assert f"<loc>{SITE}/260/s1-a1.html</loc>" in sitemap and f"<loc>{SITE}/261/</loc>" in sitemap
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    opened = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield opened
+    opened.close()
+
+
+PAGES = ["index.html", "web/260/index.html", "web/260/s1-a1.html", "web/261/s3-a1.html"]
+
+
+def test_the_site_works_from_the_file_system(archive: Path, browser: Browser) -> None:
+    base = archive.resolve().as_uri() + "/"
+    for page in PAGES:
+        visit = browser.visit(base + page, 375)
+        assert visit.problems == [] and visit.scroll_width <= 375, visit
+        assert all(url.startswith((base, "data:")) for url in visit.requests), visit.requests
+
+
+def test_the_site_works_served_over_http(archive: Path, browser: Browser) -> None:
+    with serving(archive) as base:
+        for page in [*PAGES, "web/articles.xml", "web/sitemap.xml"]:
+            visit = browser.visit(base + page, 1280)
+            assert visit.problems == [], visit
+            assert all(url.startswith((base, "data:")) for url in visit.requests), visit.requests
+        browser.visit(base + "index.html?q=" + quote("가젤"), 1280)
+        hits = browser.evaluate("[...document.querySelectorAll('#results a')].map(a => a.getAttribute('href'))")
+        assert hits[:1] == ["web/261/s1-a1.html"] and hits[1].startswith("261/r1/issue-261.pdf#page=")  # newest first

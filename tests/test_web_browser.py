@@ -4,11 +4,8 @@ opened from the file system and served over HTTP."""
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ import pytest
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.web.site import SiteResult, build_site
 
-from .support.browser import Browser
+from .support.browser import Browser, serving
 from .support.issues import HEAD, MakeIssue
 
 WIDTHS = (375, 1280)
@@ -76,19 +73,11 @@ def test_every_block_type_fits_and_passes_axe(browser: Browser, blocks_site: Sit
 
 
 def test_served_by_a_static_web_server(browser: Browser, site_260: SiteResult) -> None:
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site_260.folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}/"
+    with serving(site_260.folder) as base:
         for page in ("", site_260.record.articles[0].page):
             visit = browser.visit(base + page, 375)
-            assert visit.problems == [] and all(url.startswith(base) for url in visit.requests), visit
+            assert visit.problems == [] and all(url.startswith((base, "data:")) for url in visit.requests), visit
             assert browser.evaluate("document.fonts.check('16px \"Noto Sans CJK KR\"', '가젤')")
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 WIDE = (

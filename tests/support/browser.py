@@ -4,14 +4,18 @@ width, what the page requested, what it logged, whether it scrolls sideways, and
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
 import subprocess
+import threading
 import time
 import urllib.request
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +150,20 @@ class Browser:
             self.process.wait()
         if self.process.stderr is not None:
             self.process.stderr.close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Not a line per request on the test's output."""
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """A static web server for `folder` on 127.0.0.1 while the block runs; yields its base address."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
