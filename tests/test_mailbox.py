@@ -196,7 +196,7 @@ def test_mailbox_sync_marks_bounces_complaints_and_unsubscribes_and_the_next_sen
         )
         assert "hard: leaver@naver.example: now bounced (5.1.1 smtp; 550 5.1.1 Recipient address rejected: The " \
             "user does not exist)" in first  # fmt: skip
-        with open_list(project / "subscribers.sqlite") as subscribers:
+        with open_list(project / ".subscribers" / "subscribers.sqlite") as subscribers:
             status = {row.address: (row.status, row.soft_bounces) for row in subscribers.rows()}
         assert {a: status[a][0] for a in BOUNCED} == dict.fromkeys(BOUNCED, "bounced")
         assert {a: status[a] for a in SOFT} == dict.fromkeys(SOFT, ("active", 1))

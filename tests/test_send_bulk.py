@@ -89,6 +89,7 @@ def test_two_thousand_subscribers_get_one_message_each_through_a_kill_and_a_resu
     assert inbox.per_address() == Counter(addresses)  # exactly one each, To: the subscriber
     tickets = set()
     for received in inbox.messages:
+        assert b"\r\nList-Unsubscribe: <https://" in received.data  # plain URIs, never RFC 2047 words
         message = BytesParser(policy=policy.default).parsebytes(received.data, headersonly=True)
         tickets.add(one_click({name: str(value) for name, value in message.items()}, str(message["To"])))
     assert len(tickets) == COUNT

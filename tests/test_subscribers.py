@@ -108,6 +108,7 @@ def test_subscriber_commands(tmp_path: Path) -> None:
         f"{source}:4: invalid: 'broken@': not an email address",
     ]
     assert (project / "private" / "list.sqlite").is_file()
+    assert (project / "private" / ".gitignore").read_text().endswith("*\n")  # people's addresses stay out of git
     assert run("subscribers", "add", "park@example.org", "--project", project).stdout.startswith(
         "park@example.org: active (added by hand)"
     )

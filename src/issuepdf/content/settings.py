@@ -296,8 +296,9 @@ class ServeSettings(SettingsModel):
 class SubscriberSettings(SettingsModel):
     """The subscriber list; `subscribers:` in issuepdf.yaml."""
 
-    path: str = "subscribers.sqlite"
-    """The list's SQLite file, relative to the project (it holds people's addresses: keep it out of git)."""
+    path: str = ".subscribers/subscribers.sqlite"
+    """The list's SQLite file, relative to the project. It holds people's addresses: a folder issuepdf makes for
+    it gets a .gitignore that keeps it out of git."""
     soft_bounce_limit: Annotated[int, Field(ge=1, le=100)] = 3
     """Temporary delivery failures (mailbox full, …) after which an address counts as bounced."""
 

@@ -7,9 +7,11 @@ its own Date and Message-ID, its own unsubscribe headers and link, DKIM-signed w
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -19,6 +21,7 @@ from .dkim import Signer
 from .newsletter import Bodies
 from .unsubscribe import Unsubscribe
 
+CRLF = "\r\n"
 HEADER_WIDTH = 78
 """RFC 5322's recommended line length; the attachment header is folded to stay within it."""
 
@@ -86,7 +89,13 @@ def content_disposition(name: str, fallback: str) -> str:
 
 @dataclass
 class Letter:
-    """The run's message, addressed to one subscriber at a time."""
+    """The run's message, addressed to one subscriber at a time.
+
+    The message is assembled once by the email package with markers where each subscriber's own headers and
+    bodies go, and cut there (`skeleton`); a subscriber's message is the pieces joined with their headers and
+    their bodies in base64: 10,000 messages cost one assembly and 10,000 base64 encodings, not 10,000 header
+    foldings (a tenth of the time). tests/test_send.py checks it equals `assemble`'s message.
+    """
 
     headers: dict[str, str]
     """From, Reply-To, Subject, List-Id: the same in every message."""
@@ -95,6 +104,7 @@ class Letter:
     unsubscribe: Unsubscribe
     signer: Signer | None = None
     seed: bytes = b""
+    _skeleton: tuple[bytes, bytes, bytes, bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def domain(self) -> str:
@@ -103,13 +113,40 @@ class Letter:
     def new_id(self) -> str:
         return make_msgid("issue", domain=self.domain)
 
+    def personal_headers(self, address: str, message_id: str, when: dt.datetime | None = None) -> dict[str, str]:
+        """To, Date, Message-ID and the unsubscribe headers of one subscriber's message."""
+        headers = {
+            "To": address,
+            "Date": format_datetime((when or dt.datetime.now(dt.UTC)).astimezone()),
+            "Message-ID": message_id,
+        }
+        return headers | self.unsubscribe.headers(address)
+
     def to(self, address: str, message_id: str, when: dt.datetime | None = None) -> bytes:
         """The message for `address` as SMTP carries it, signed when a signer is set."""
-        headers = dict(self.headers)
-        headers["To"] = address
-        headers["Date"] = format_datetime((when or dt.datetime.now(dt.UTC)).astimezone())
-        headers["Message-ID"] = message_id
-        headers.update(self.unsubscribe.headers(address))
+        head, between, after, tail = self.skeleton()
+        lines = [f"{name}: {value.replace(', <', ',' + CRLF + ' <')}{CRLF}" for name, value in
+                 self.personal_headers(address, message_id, when).items()]  # fmt: skip
         text, page = self.bodies.personal(self.unsubscribe.link(address))
-        data = message_bytes(assemble(headers, text, page, self.attachment, self.seed))
+        data = b"".join([head, "".join(lines).encode("ascii"), between, _base64(text), after, _base64(page), tail])
         return self.signer.sign(data) if self.signer else data
+
+    def skeleton(self) -> tuple[bytes, bytes, bytes, bytes]:
+        """The message cut at the personal headers, the text body and the HTML body (made once)."""
+        if self._skeleton is None:
+            nonce = secrets.token_hex(9)
+            text_mark, html_mark = f"text-{nonce}-", f"html-{nonce}-"
+            headers = self.headers | {"X-Issuepdf-Personal": nonce}
+            data = message_bytes(assemble(headers, text_mark, html_mark, self.attachment, self.seed))
+            head, rest = data.split(f"X-Issuepdf-Personal: {nonce}{CRLF}".encode())
+            between, rest = rest.split(_base64(text_mark))
+            after, tail = rest.split(_base64(html_mark))
+            self._skeleton = (head, between, after, tail)
+        return self._skeleton
+
+
+def _base64(text: str) -> bytes:
+    """A text body in base64 exactly as the email package writes it for SMTP: LF line ends inside, 76-column
+    lines ending CRLF (the last one without its line end, which the skeleton keeps)."""
+    data = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
+    return base64.encodebytes(data).rstrip(b"\n").replace(b"\n", CRLF.encode())

@@ -24,6 +24,7 @@ import smtplib
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -158,6 +159,8 @@ class _Run:
     unlogged: dict[str, Any] | None = None
     """The result of the last message: written with the next message's record, or on stopping."""
     unlogged_address: str = ""
+    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "issuepdf-sendlog"))
+    """Writes the send log beside the SMTP conversation."""
 
     def send_all(self, todo: list[str], sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
         smtp = self.plan.settings.smtp
@@ -167,7 +170,8 @@ class _Run:
                 for index, address in enumerate(todo):
                     later = len(todo) - index - 1
                     try:
-                        sleep(max(0.0, next_start - clock()))
+                        if (wait := next_start - clock()) > 0:
+                            sleep(wait)
                     except KeyboardInterrupt:
                         self.stop("interrupted; run the same command again to send the rest", later + 1)
                     next_start = clock() + 60 / smtp.recipients_per_minute
@@ -187,6 +191,7 @@ class _Run:
                         self.stop("interrupted; run the same command again to send the rest", later)
             self.flush(0)
         finally:
+            self.writer.shutdown()
             close(self.server)
 
     def connected(self, remaining: int) -> None:
@@ -207,13 +212,17 @@ class _Run:
         message_id = self.letter.new_id()
         data = self.letter.to(address, message_id)
         events = [self.unlogged] if self.unlogged else []
+        # The record is written and fsynced while the message goes out; the final `.` waits for it.
+        record = self.writer.submit(self.log.record, *events, self.plan.batch_event(self.number, message_id, address))
         try:
-            self.log.record(*events, self.plan.batch_event(self.number, message_id, address))
+            outcome = transmit(self.server, self.plan.sender, [address], data, before_commit=record.result)
+            record.result()  # also when the server refused the message before DATA
         except LogWriteError as err:
+            close(self.server)
+            self.server = None
             self.report.remaining = later + 1
             note = self.unlogged_note(f"before message {self.number}")
             raise SendError(f"{err}; {note}", self.report.lines()) from err
-        outcome = transmit(self.server, self.plan.sender, [address], data)
         self.on_connection += 1
         self.unlogged, self.unlogged_address = {"event": "result", "batch": self.number, **asdict(outcome)}, address
         self.report.add(outcome)

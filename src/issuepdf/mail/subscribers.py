@@ -1,5 +1,5 @@
 """The subscriber list that remembers: SQLite (`subscribers.path` in issuepdf.yaml, default
-`subscribers.sqlite` in the project), one row per address with its status, when it was set and why.
+`.subscribers/subscribers.sqlite` in the project), one row per address with its status, when it was set and why.
 
     active         gets the issue
     unsubscribed   asked not to (one-click, the 수신거부 page, a mail, `issuepdf subscribers unsubscribe`)
@@ -112,7 +112,11 @@ class SubscriberList:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                path.parent.mkdir(parents=True)
+                (path.parent / ".gitignore").write_text(
+                    "# the subscriber list holds people's addresses: never commit it\n*\n"
+                )
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
