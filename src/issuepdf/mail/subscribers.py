@@ -49,6 +49,24 @@ CREATE TABLE IF NOT EXISTS mailbox_seen (     -- mails `mailbox sync` has read, 
 """
 
 
+REASON_LIMIT = 300
+"""Characters of a reason kept: a bounce's diagnostic comes from a remote server and may be anything."""
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+"""Cell starts that Excel reads as a formula (CSV injection)."""
+
+
+def clean(reason: str) -> str:
+    """A reason as one short line of text: no control characters (a hostile bounce could carry terminal escapes)."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in reason).split())
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+
+
+def cell(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula (a reason may come from a bounce;
+    addresses are checked, and no valid one reads as a formula)."""
+    return "'" + text if text.startswith(FORMULA) else text
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -167,6 +185,7 @@ class SubscriberList:
             address = normal_address(text)
         except ValueError as err:
             raise SubscriberError(f"{text!r}: {err}") from None
+        reason = clean(reason)
         with self._writing() as db:
             current = self.get(address)
             if current is not None and current.status != "active" and not resubscribe:
@@ -199,7 +218,7 @@ class SubscriberList:
                     if write:
                         db.execute(
                             "INSERT INTO subscribers VALUES (?, ?, 'active', ?, ?, ?, 0)",
-                            (key(address), address, now(), f"import {source.name}", now()),
+                            (key(address), address, now(), clean(f"import {source.name}"), now()),
                         )
                     report.added.append(address)
                 elif current.status == "active":
@@ -211,7 +230,7 @@ class SubscriberList:
     def set_status(self, address: str, status: Status, reason: str) -> Subscriber:
         """Record a reader's wish or a mailbox's fate; an address not on the list is added with that status, so
         that no later import can subscribe it. A complaint or bounce is not overwritten by an unsubscribe."""
-        k = key(address)
+        k, reason = key(address), clean(reason)
         with self._writing() as db:
             current = self.get(address)
             if current is None:
@@ -246,7 +265,7 @@ class SubscriberList:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(["email", "status", "changed", "reason", "added", "soft_bounces"])
         for s in self.rows():
-            writer.writerow([s.address, s.status, s.changed, s.reason, s.added, s.soft_bounces])
+            writer.writerow([s.address, s.status, s.changed, cell(s.reason), s.added, s.soft_bounces])
         return "\ufeff" + out.getvalue()
 
     def seen(self, mailbox: str, uidvalidity: int) -> set[int]:
