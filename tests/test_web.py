@@ -4,6 +4,7 @@ test_web_browser.py): semantic blocks, the PDF's numbers and words, links that r
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 from collections import Counter
@@ -197,3 +198,17 @@ def test_a_failed_build_keeps_the_earlier_edition(make_issue: MakeIssue) -> None
         build_site(issue)
     assert (first.folder / "index.html").read_bytes() == before
     assert [p.name for p in first.folder.parent.iterdir()] == ["web"]
+
+
+def test_markup_in_titles_and_text_is_shown_never_run(make_issue: MakeIssue) -> None:
+    title = "</script><script>alert(1)</script> 제목"
+    body = "<img src=x onerror=alert(1)>"
+    issue = make_issue({"issue.yaml": HEAD + f"    articles:\n      - title: '{title}'\n        body: ['{body}']\n"})
+    site = build_site(issue)
+    article = site.folder / site.record.articles[0].page
+    for page in (site.folder / "index.html", article):
+        root = parse(page)
+        assert [s.get("type") for s in find_all(root, "script")] == ["application/ld+json"]
+        assert not find_all(root, "img")
+        assert title in json.dumps(json.loads(find_all(root, "script")[0].text or ""), ensure_ascii=False)
+    assert body in text(find_all(parse(article), "article")[0])
