@@ -56,6 +56,21 @@ def yaml_items(texts: list[str], indent: int = 10) -> str:
     return "".join(f"{' ' * indent}- {text}\n" for text in texts)
 
 
+CHART = """\
+          - chart:
+              type: bar
+              title: 분기별 투자 건수
+              categories: ["1분기", "2분기", "3분기", "4분기"]
+              series:
+                - name: 투자
+                  values: [120, 135, 150, 171]
+              unit: 건
+              height_mm: 95
+            caption: 분기별 투자 건수
+            alt: 분기마다 늘어난 투자 건수 막대 그래프
+"""
+"""A chart too tall for what four paragraphs leave of the first page."""
+
 TABLE_ROWS = "".join(
     f'              - ["{year}년 {quarter}분기", "{100 + 7 * year % 13},{quarter}00"]\n'
     for year in (2019, 2020, 2021)
@@ -70,19 +85,7 @@ ISSUE = (
         body:
 """
     + yaml_items(paragraphs(4))
-    + """\
-          - chart:
-              type: bar
-              title: 분기별 투자 건수
-              categories: ["1분기", "2분기", "3분기", "4분기"]
-              series:
-                - name: 투자
-                  values: [120, 135, 150, 171]
-              unit: 건
-              height_mm: 95
-            caption: 분기별 투자 건수
-            alt: 분기마다 늘어난 투자 건수 막대 그래프
-"""
+    + CHART
     + yaml_items(paragraphs(5, 2))
     + """\
           - table:
@@ -161,10 +164,8 @@ def test_no_page_inside_an_article_is_under_three_quarters_full(measured: Measur
     assert not measured.underfilled(0.75), measured.underfilled(0.75)
 
 
-def test_a_figure_that_does_not_fit_floats_after_the_text_that_follows_it(built: BuildResult) -> None:
-    """The chart and the table each left a page 63-70% full in the first layout (measured when this test
-    was written); they now follow the paragraph written after them, keep their numbers, and stay in
-    their article."""
+def printed_order(built: BuildResult) -> list[str]:
+    """The source keys of the blocks in the order the pages print them, each once."""
     assert built.laid_out is not None
     owners = source_owners(built.laid_out)
     order: list[str] = []
@@ -173,6 +174,14 @@ def test_a_figure_that_does_not_fit_floats_after_the_text_that_follows_it(built:
             src = owners.get(id(box.element))
             if src is not None and src not in order:
                 order.append(src)
+    return order
+
+
+def test_a_figure_that_does_not_fit_floats_after_the_text_that_follows_it(built: BuildResult) -> None:
+    """The chart and the table each left a page 63-70% full in the first layout (measured when this test
+    was written); they now follow the paragraph written after them, keep their numbers, and stay in
+    their article."""
+    order = printed_order(built)
     chart, table = order.index("0.0.4"), order.index("0.0.10")  # as written: blocks 4 and 10 of article 1
     assert order.index("0.0.5") < chart < table, order
     assert order.index("0.0.11") < table < order.index("0.1"), order  # before the next article's title
@@ -312,3 +321,15 @@ def test_a_header_breaks_before_its_brackets_not_inside_them(built: BuildResult)
     assert "(억 위안)" in header and "기업가치" in header, header  # the column is too narrow for one line
     assert all(line.count("(") == line.count(")") for line in header), header
     assert not any(line.endswith("2025") for line in header), header
+
+
+def test_a_figure_never_floats_past_a_heading(tmp_path: Path) -> None:
+    """The same chart that floated in the first article, followed by a heading: it stays where it was
+    written (a figure belongs to its part of the text), and the hole it leaves is reported."""
+    body = yaml_items(paragraphs(4)) + CHART + "          - heading: 다음 절\n" + yaml_items(paragraphs(5, 2))
+    issue = HEAD + "    articles:\n      - title: 제목 뒤에 넘어가지 않는 그림\n        body:\n" + body
+    result = build(write_files(tmp_path / "issue", {"issue.yaml": issue}))
+    assert result.laid_out is not None
+    order = [src for src in printed_order(result) if src.startswith("0.0.")]
+    assert order[:6] == [f"0.0.{n}" for n in range(6)], order  # as written: the chart (4) before the heading (5)
+    assert [page.number for page in measure(result.laid_out).underfilled()] == [3]

@@ -37,8 +37,8 @@ logger = logging.getLogger(__name__)
 
 FIGURES = {"photo", "chart", "table"}
 """Blocks that may float to a later place."""
-FLOWING = {"text", "list", "numbered"}
-"""Blocks a figure may move past: running text."""
+FLOWING = {"text", "lead", "list", "numbered", "note"}
+"""Blocks a figure may move past: running text (not headings, boxes or other figures)."""
 MAX_ROUNDS = 4
 """Layouts of one article at most: each round moves the figure at the top of its first remaining hole."""
 
