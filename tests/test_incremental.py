@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from issuepdf.pipeline.build import build
 from issuepdf.pipeline.incremental import Session
 
+from .support.archives import project, write_issue
 from .support.issues import FIXTURES
 from .support.pdfs import outline, page_texts
 
@@ -67,3 +68,18 @@ def test_a_stylesheet_change_rebuilds_everything(issue: Path, tmp_path: Path) ->
     restyled = build(issue, output=tmp_path / "restyled.pdf", strict=True, session=session).pdf
     assert session.typeset_parts == len([p for p in outline_pages(restyled) if p[0][0].isdigit()])
     assert_same_as_full(issue, restyled, tmp_path)
+
+
+def test_articles_edited_at_once_the_first_growing_a_page_build_as_in_full(tmp_path: Path) -> None:
+    """The session lays out edited articles first where they were; one moved by an earlier one is laid out again."""
+    issue = write_issue(project(tmp_path / "project") / "issues" / "260")
+    session = Session()
+    build(issue, output=tmp_path / "first.pdf", strict=True, session=session)
+    first, later = issue / "articles" / "gazelle-companies.yaml", issue / "articles" / "ico-cctv-p2e.yaml"
+    extra = "".join(f"- 추가 문단 {i}. 가젤 기업은 빠르게 성장하는 스타트업이다.\n" for i in range(40))
+    first.write_text(first.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    later.write_text(later.read_text(encoding="utf-8").replace("사기라고", "사기(수정)라고"), encoding="utf-8")
+    both = build(issue, output=tmp_path / "both.pdf", strict=True, session=session).pdf
+    assert session.typeset_parts >= 3  # both where they were, then the later one where it now starts
+    assert "사기(수정)라고" in "".join(page_texts(both))
+    assert_same_as_full(issue, both, tmp_path)

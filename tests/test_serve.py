@@ -167,6 +167,8 @@ def test_the_page_follows_edits_breaks_and_fixes_and_a_click_finds_the_source(is
         after = images(browser)
         changed = [page for page, (old, new) in enumerate(zip(before, after, strict=True), start=1) if old != new]
         assert changed and all(first <= page <= last for page in changed), (changed, first, last)
+        top = browser.js(f"document.getElementById('page-{changed[0]}').getBoundingClientRect().top")
+        assert -1 <= top < browser.js("innerHeight") / 2  # scrolled to the first changed page
         fetched = browser.wait(
             "performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/page/'))"
         )

@@ -92,6 +92,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, "application/pdf", live.pdf.read_bytes(), cache=False)
         elif route == "page" and (view := self._view(name)) is not None and (image := view.image()) is not None:
             self._send(200, "image/png", image, cache=True)
+            live.sent(view.version)
         elif route == "map" and (view := self._view(name)) is not None:
             self._json(self._map(view), cache=True)
         else:
@@ -140,6 +141,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         seen = -1
+        with live.condition:
+            live.watching += 1
         try:
             while not self.server.stopping:
                 with live.condition:
@@ -151,6 +154,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return
+        finally:
+            with live.condition:
+                live.watching -= 1
 
     def _json(self, value: Any, cache: bool = False) -> None:
         self._send(200, "application/json", json.dumps(value, ensure_ascii=False).encode(), cache)

@@ -33,6 +33,10 @@ EAGER_PAGES = 12
 """Most pages a build rasterises before its PDF is written (the edited article's, then the renumbered ones
 after it); beyond that, pages wait for the PDF (an article grown by a page in a 300-page issue renumbers
 everything after it: one PDF then serves them all, rather than a preview PDF for each)."""
+HANDOVER_S = 0.05
+"""Longest the build waits, after showing an edited article, for a watching page to fetch its first
+changed image before it goes on writing the PDF: the two would otherwise share the interpreter, and
+the image would reach the browser 10-30 ms later."""
 LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): ")
 """A problem as every message prints it: `path:line:col: …`."""
 
@@ -66,6 +70,10 @@ class LiveIssue:
     """The last whole layout: its metadata and fonts make the PDFs pages are rasterised from."""
     eager_left: int = EAGER_PAGES
     """How many more pages this build may rasterise before its PDF is written."""
+    watching: int = 0
+    """How many pages follow the event stream now."""
+    fetched: set[str] = field(default_factory=set)
+    """Versions whose image a page fetched since the last change."""
     condition: threading.Condition = field(default_factory=threading.Condition)
 
     # --- the session's listener (the build thread) ---
@@ -84,6 +92,9 @@ class LiveIssue:
             shown = list(self.shown)
             shown[first_index : first_index + len(versions)] = versions
             self._show(shown)
+            if self.watching and self.changed:
+                first = self.shown[self.changed[0]]
+                self.condition.wait_for(lambda: first in self.fetched, timeout=HANDOVER_S)
 
     def laid_out(self, laid_out: weasyprint.Document, document: Document, full: bool) -> None:
         """The whole issue is laid out: show every page now, unless all are new (they come from the PDF)."""
@@ -117,6 +128,7 @@ class LiveIssue:
         self._moved()
 
     def _moved(self) -> None:
+        self.fetched.clear()
         self.generation += 1
         self.condition.notify_all()
 
@@ -174,6 +186,12 @@ class LiveIssue:
     def view(self, version: str) -> PageView | None:
         with self.condition:
             return self.versions.views.get(version)
+
+    def sent(self, version: str) -> None:
+        """A page has fetched this version's image."""
+        with self.condition:
+            self.fetched.add(version)
+            self.condition.notify_all()
 
     def stop(self) -> None:
         """Wake every waiting event stream so that it can end."""

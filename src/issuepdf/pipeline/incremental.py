@@ -7,6 +7,9 @@ pages at each article's anchor. Later builds render each article's HTML alone wi
 page number, reuse the pages of every article whose HTML and first page are unchanged, re-render
 the contents with the real page numbers only when they moved, and join all pages into one
 WeasyPrint document, so fonts are subset and embedded once and links and bookmarks still resolve.
+Articles whose file changed since the last build are laid out first, where they started before (an
+edit is seen before the other articles' HTML is rendered); a listener (`issuepdf serve`) is told of
+each article laid out anew and of the whole layout, before the build checks it and writes the PDF.
 
 Anything that concerns the whole document (the <head>, the stylesheets' contents, the fonts, the
 edition) invalidates every part: the next build is a full one. So is a layout where an article does
@@ -71,6 +74,10 @@ class Session:
     """Shared by every render of the session: font configuration and image cache."""
     listener: LayoutListener | None = None
     """Told of pages as they are laid out (`issuepdf serve`)."""
+    first_pages: dict[str, int] = field(default_factory=dict)
+    """The page each article started on in the last build, by id."""
+    stamps: dict[Path, tuple[int, int] | None] = field(default_factory=dict)
+    """Each article file's modification time and size when the last build laid it out."""
 
     def typeset(
         self,
@@ -97,7 +104,9 @@ class Session:
         context = _digest(head, _stylesheet_texts(head), fonts_sha256(project.fonts), repr(sorted(options.items())))
         full = context != self.context or self.base is None or not self.splittable
         self.context = context
-        laid_out = self._full(html or job.whole(), job) if full else self._incremental(job)
+        stamps = {file: _stamp(file) for file in job.files()}
+        laid_out = self._full(html or job.whole(), job) if full else self._incremental(job, stamps)
+        self.stamps = stamps
         if self.listener is not None:
             self.listener.laid_out(laid_out, document, full)
         return laid_out
@@ -126,14 +135,37 @@ class Session:
         numbers = {part.articles[0].id: start + 1 for part, start in zip(parts, starts, strict=True)}
         front_html = job.front_html(numbers)
         self.front[_digest(front_html)] = laid_out.pages[: starts[0]]
+        self.first_pages = numbers
         return laid_out
 
-    def _incremental(self, job: _Job) -> weasyprint.Document:
+    def _edited_first(self, job: _Job, stamps: dict[Path, tuple[int, int] | None]) -> int:
+        """Lay out first the articles whose file changed since the last build, at the page each started on,
+        so that a preview sees an edit before the other articles' HTML is even rendered; how many.
+
+        The build's own pass then finds their pages (same HTML, same first page) or, if an article before
+        them changed its length, lays them out again where they now start.
+        """
+        laid = 0
+        for part in job.parts:
+            file, first_page = job.file(part), self.first_pages.get(part.articles[0].id)
+            if file is None or first_page is None or stamps.get(file) == self.stamps.get(file):
+                continue
+            part_html = job.html(part)
+            key = _digest(part_html, str(first_page))
+            if key not in self.parts:
+                self.parts[key] = job.renderer.render(part_html, first_page).pages
+                laid += 1
+                if self.listener is not None:
+                    self.listener.part_laid_out(self.parts[key], first_page - 1, part, job.document)
+        return laid
+
+    def _incremental(self, job: _Job, stamps: dict[Path, tuple[int, int] | None]) -> weasyprint.Document:
+        early = self._edited_first(job, stamps)
         for _attempt in range(2):
             pages: list[Page] = []
             kept: dict[str, list[Page]] = {}
             numbers: dict[str, int] = {}
-            self.typeset_parts = 0
+            self.typeset_parts = early
             first_page = self.front_pages + 1
             for part in job.parts:
                 part_html = job.html(part)
@@ -154,7 +186,17 @@ class Session:
                 break
             self.front_pages = len(front)  # the contents grew or shrank: every page number moves
         self.parts, self.front = kept, {_digest(front_html): front}
+        self.first_pages = numbers
         return self.base.copy([*front, *pages])
+
+
+def _stamp(file: Path) -> tuple[int, int] | None:
+    """When a file last changed, and its size (None if it is gone)."""
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _part_starts(pages: list[Page], parts: list[Part]) -> list[int] | None:
@@ -194,6 +236,16 @@ class _Job:
     renderer: _Renderer
     project: Project
     plan: EditionPlan
+    rendered: dict[int, str] = field(default_factory=dict)
+    """Each part's HTML, by id(part), once rendered."""
+
+    def file(self, part: Part) -> Path | None:
+        """The file the part's article is written in (its title's position)."""
+        source = self.document.sources.get(part.articles[0].src)
+        return source.position.file if source and source.position else None
+
+    def files(self) -> set[Path]:
+        return {file for part in self.parts if (file := self.file(part)) is not None}
 
     def whole(self) -> str:
         """The whole issue as one HTML document, as `build` lays it out."""
@@ -205,7 +257,9 @@ class _Job:
 
     def html(self, part: Part) -> str:
         """One part alone, as its own HTML document."""
-        return render_html(self.document, self.project, self.plan, parts=[part], front=False)
+        if id(part) not in self.rendered:
+            self.rendered[id(part)] = render_html(self.document, self.project, self.plan, parts=[part], front=False)
+        return self.rendered[id(part)]
 
     def front_html(self, numbers: dict[str, int]) -> str:
         """The cover and contents alone, with the page each article starts on."""
