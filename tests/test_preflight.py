@@ -33,17 +33,26 @@ def issue_with(body: str) -> str:
 
 @pytest.mark.expect_warnings
 def test_the_report_names_each_page_and_source_and_strict_refuses_it(make_issue: MakeIssue) -> None:
-    body = f"          - {LOOSE * 3}\n          - photo: images/small.png\n            caption: 작은 사진\n"
+    body = (
+        f"          - {LOOSE * 3}\n          - photo: images/small.png\n            caption: 작은 사진\n"
+        "          - photo: images/later.jpg\n            placeholder: '4:3'\n            alt: 아직 오지 않은 사진\n"
+    )
     issue = make_issue({"issue.yaml": issue_with(body), "images/small.png": png(300, 200)})
     report = preflight(issue, "print")
     lines = report.lines()
     assert any(line.startswith("page 3:") for line in lines), lines
     loose = [line for line in lines if "loose line" in line]
     assert loose and all("issue.yaml:10:13" in line for line in loose), loose  # the paragraph's position
+    assert "  issue.yaml:11:13: images/small.png prints at 56 dpi: use a larger file, or a smaller `width`" in [
+        line.replace(str(issue) + "/", "") for line in lines
+    ], lines  # 300 px over 80% of the 170 mm column
+    assert any("images/later.jpg has not arrived: a placeholder is printed" in line for line in lines), lines
     warnings = " ".join(report.warnings)
     assert "no alt text" in warnings and "dpi" in warnings  # the photo: for blind readers, and for print
     assert report.refused and lines[-1].endswith("refused by --strict")
-    assert "loose2x=" in lines[-1] and "fill75=0" in lines[-1]
+    assert (
+        "loose2x=" in lines[-1] and "fill75=1" in lines[-1]
+    )  # the last photo did not fit page 3, and no text follows it to float up
 
     result = CliRunner().invoke(main, ["preflight", str(issue)])
     assert result.exit_code == 1

@@ -4,6 +4,7 @@ It builds the issue (into a temporary folder: the PDF in `out/` is left as it is
 laid-out pages rather than the PDF:
 - loose justified lines (word gaps over 2× the normal space), with their text and source position;
 - pages inside an article filled under 75% (a hole: usually a figure or table that did not fit);
+- photos printed under 250 dpi at the size they are laid out, and photos still a placeholder;
 - every warning `check` and the build give (alt text, photo resolution for print, missing glyphs...);
 - fonts the PDF uses without embedding them.
 A build error (text not printed, a box running off its page) stops it as it stops `build`. Exit code 1
@@ -19,12 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..content.advice import PRINT_MIN_DPI
 from ..content.problems import Position
 from ..pipeline.build import build
 from ..pipeline.editions import Edition
-from ..pipeline.measure import FILL_TARGET, LOOSE, Measures, measure
+from ..pipeline.measure import FILL_TARGET, LOOSE, Measures, body_boxes, measure, source_owners
 
 if TYPE_CHECKING:
+    import weasyprint
+
     from ..pipeline.transform import Document
 
 
@@ -77,7 +81,7 @@ def preflight(issue_dir: Path, edition: Edition = "print") -> Report:
     assert result.laid_out is not None and result.document is not None  # build always sets them
     measures = measure(result.laid_out)
     report = Report(result.pages, warnings=list(result.warnings), unembedded=unembedded, measures=measures)
-    report.findings = _findings(measures, result.document)
+    report.findings = _findings(measures, result.document) + _photo_findings(result.laid_out, result.document)
     return report
 
 
@@ -94,6 +98,30 @@ def _findings(measures: Measures, document: Document) -> list[Finding]:
             " fit moved to the next page; move it later in the text, shorten it, or make it smaller"
         )
         findings.append(Finding(page.number, message))
+    return findings
+
+
+def _photo_findings(laid_out: weasyprint.Document, document: Document) -> list[Finding]:
+    """Photos as laid out: too coarse for print at their printed width, or still a placeholder."""
+    from weasyprint.formatting_structure import boxes
+
+    photos = {view.src: view for article in document.articles for view in article.blocks if view.kind == "photo"}
+    owners = source_owners(laid_out)
+    findings = []
+    for number, page in enumerate(laid_out.pages, start=1):
+        for box in body_boxes(page._page_box):
+            view = photos.get(owners.get(id(box.element), "")) if isinstance(box, boxes.ReplacedBox) else None
+            if view is None:
+                continue
+            where = document.sources[view.src].position
+            if view.image != view.block.photo:
+                findings.append(Finding(number, f"{view.block.photo} has not arrived: a placeholder is printed", where))
+                continue
+            pixels = getattr(box.replacement, "width", None)  # raster images only; SVG is vector
+            dpi = pixels / (box.width / 96) if pixels and box.width else None
+            if dpi is not None and dpi < PRINT_MIN_DPI:
+                advice = "use a larger file, or a smaller `width`"
+                findings.append(Finding(number, f"{view.block.photo} prints at {dpi:.0f} dpi: {advice}", where))
     return findings
 
 
