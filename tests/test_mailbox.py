@@ -8,6 +8,7 @@ from __future__ import annotations
 import imaplib
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from click.testing import CliRunner
 from issuepdf.cli import main
 from issuepdf.content.settings import IMAP_PASSWORD_ENV
 from issuepdf.mail.subscribers import open_list
-from issuepdf.mail.unsubscribe import make_ticket
+from issuepdf.mail.unsubscribe import make_message_id, make_ticket
 
 from .support.issues import MINIMAL
 from .support.projects import make_project
@@ -153,6 +154,15 @@ SOFT = ["full.box@naver.example", "slow.host@slow.example"]
 STAYING = ["minsu@example.org", "park@example.org", "victim@example.org"]
 
 
+def sent_to(mail: bytes) -> bytes:
+    """A fixture with the Message-ID issuepdf would have given the message it bounces (signed for its recipient)."""
+
+    def signed(found: re.Match[bytes]) -> bytes:
+        return make_message_id(SECRET.encode(), "news.kic.example", found[1].decode(), "kic.example").encode()
+
+    return re.sub(rb"<MESSAGE-ID-FOR:([^>]+)>", signed, mail)
+
+
 def unsubscribe_mail(sender: str, subject: str) -> bytes:
     return (
         f"From: {sender}\nTo: {SENDER}\nSubject: {subject}\nDate: Mon, 30 Nov 2026 10:00:00 +0900\n"
@@ -183,16 +193,20 @@ def test_mailbox_sync_marks_bounces_complaints_and_unsubscribes_and_the_next_sen
         (tmp_path / "list.csv").write_text("email\n" + "\n".join(everyone) + "\n", encoding="utf-8")
         run("subscribers", "import", tmp_path / "list.csv", "--project", project)
         for fixture in sorted(FIXTURES.glob("*.eml")):
-            dovecot.deliver(fixture.read_bytes())
+            dovecot.deliver(sent_to(fixture.read_bytes()))
+        forged = (
+            (FIXTURES / "postfix-hard.eml").read_bytes().replace(b"nobody.here@company.example", b"victim@example.org")
+        )
+        dovecot.deliver(sent_to(forged.replace(b"MESSAGE-ID-FOR:victim", b"MESSAGE-ID-FOR:other")))  # quotes another's
         ticket = make_ticket(SECRET.encode(), "news.kic.example", "by.ticket@example.org")
         dovecot.deliver(unsubscribe_mail("someone.else@example.net", f"unsubscribe {ticket}"))  # a forwarded message
         dovecot.deliver(unsubscribe_mail("By.Word@example.org", "수신거부"))
-        forged = make_ticket(b"guessed-secret-0123456789", "news.kic.example", "victim@example.org")
-        dovecot.deliver(unsubscribe_mail("attacker@example.net", f"unsubscribe {forged}"))
+        guessed = make_ticket(b"guessed-secret-0123456789", "news.kic.example", "victim@example.org")
+        dovecot.deliver(unsubscribe_mail("attacker@example.net", f"unsubscribe {guessed}"))
 
         first = run("mailbox", "sync", "--project", project)
         assert first.splitlines()[-1] == (
-            "read 14 mail(s): 1 auto-reply, 1 complaint, 6 hard, 1 other, 2 soft, 3 unsubscribe"
+            "read 15 mail(s): 1 auto-reply, 1 complaint, 7 hard, 1 other, 2 soft, 3 unsubscribe"
         )
         assert "hard: leaver@naver.example: now bounced (5.1.1 smtp; 550 5.1.1 Recipient address rejected: The " \
             "user does not exist)" in first  # fmt: skip
@@ -205,12 +219,16 @@ def test_mailbox_sync_marks_bounces_complaints_and_unsubscribes_and_the_next_sen
         assert status["by.ticket@example.org"][0] == status["by.word@example.org"][0] == "unsubscribed"
         assert {a: status[a][0] for a in STAYING} == dict.fromkeys(STAYING, "active")  # the forged ticket did nothing
         assert status["attacker@example.net"][0] == "unsubscribed"  # only the forger's own address
-        assert dovecot.unseen() == 1  # the reader's reply, left for the editor
+        assert (
+            "unverified hard: victim@example.org: the mail quotes no message issuepdf sent to it; nothing changed, "
+            "the mail stays unread" in first
+        )
+        assert dovecot.unseen() == 2  # the reader's reply and the forged bounce, left for the editor
 
         again = run("mailbox", "sync", "--project", project)
         assert again.splitlines() == ["read 0 mail(s): nothing new"]  # nothing counted twice
         for _ in range(2):
-            dovecot.deliver((FIXTURES / "naver-full.eml").read_bytes())
+            dovecot.deliver(sent_to((FIXTURES / "naver-full.eml").read_bytes()))
         third = run("mailbox", "sync", "--project", project)
         assert "soft: full.box@naver.example: now bounced (3 temporary failures, last: 5.2.2 smtp; 552" in third
 

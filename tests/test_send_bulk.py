@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from issuepdf.cli import main
 from issuepdf.mail.sendlog import History, log_path
-from issuepdf.mail.unsubscribe import read_ticket
+from issuepdf.mail.unsubscribe import quotes_message_to, read_ticket
 
 from .support.issues import MINIMAL
 from .support.projects import make_project
@@ -92,4 +92,5 @@ def test_two_thousand_subscribers_get_one_message_each_through_a_kill_and_a_resu
         assert b"\r\nList-Unsubscribe: <https://" in received.data  # plain URIs, never RFC 2047 words
         message = BytesParser(policy=policy.default).parsebytes(received.data, headersonly=True)
         tickets.add(one_click({name: str(value) for name, value in message.items()}, str(message["To"])))
+        assert quotes_message_to(SECRET.encode(), "news.kic.example", received.data, str(message["To"]))
     assert len(tickets) == COUNT

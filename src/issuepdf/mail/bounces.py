@@ -10,6 +10,11 @@
   `구독 취소`) unsubscribes its From address.
 - an auto-reply (RFC 3834 `Auto-Submitted`, or the usual vacation headers and subjects): noted, nothing changes.
 - anything else is a person's reply: left unread for the editor.
+
+A bounce or complaint counts only for an address whose message it quotes: issuepdf's Message-IDs are signed for
+their recipient (unsubscribe.make_message_id), and every report form above returns the original headers. A
+forged bounce, meant to cut a reader off the list, names an address without such a Message-ID: it is reported
+as unverified and changes nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Literal
 
 from flufl.bounce import all_failures
 
-from .unsubscribe import SUBJECT_WORD, read_ticket
+from .unsubscribe import SUBJECT_WORD, quotes_message_to, read_ticket
 
 Kind = Literal["hard", "soft", "complaint", "unsubscribe", "auto-reply", "other"]
 UNSUBSCRIBE_WORDS = re.compile(r"^\s*(?:re:\s*)?(?:unsubscribe|수신\s*거부|구독\s*(?:취소|해지))\b", re.I)
@@ -38,10 +43,23 @@ class Finding:
     kind: Kind
     addresses: list[str] = field(default_factory=list)
     reason: str = ""
+    unverified: list[str] = field(default_factory=list)
+    """Addresses a bounce or complaint names without quoting a message issuepdf sent them: not acted on."""
 
 
-def classify(message: EmailMessage, secret_key: bytes, list_id: str) -> list[Finding]:
-    """Every finding of one mail (a DSN may report several recipients, hard and soft)."""
+def classify(message: EmailMessage, raw: bytes, secret_key: bytes, list_id: str) -> list[Finding]:
+    """Every finding of one mail (a DSN may report several recipients, hard and soft); bounces and complaints
+    keep only the addresses whose message `raw` quotes."""
+    findings = _findings(message, secret_key, list_id)
+    for finding in findings:
+        if finding.kind in ("hard", "soft", "complaint"):
+            named = finding.addresses
+            finding.addresses = [a for a in named if quotes_message_to(secret_key, list_id, raw, a)]
+            finding.unverified = [a for a in named if a not in finding.addresses]
+    return findings
+
+
+def _findings(message: EmailMessage, secret_key: bytes, list_id: str) -> list[Finding]:
     report = message.get_param("report-type", header="content-type") if message.is_multipart() else None
     if message.get_content_type() == "multipart/report" and str(report).lower() == "feedback-report":
         return [complaint(message)]

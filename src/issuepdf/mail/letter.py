@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from urllib.parse import quote
 
 from .dkim import Signer
@@ -110,8 +110,9 @@ class Letter:
     def domain(self) -> str:
         return self.headers.get("From", "").rpartition("@")[2].rstrip(">") or "issuepdf.invalid"
 
-    def new_id(self) -> str:
-        return make_msgid("issue", domain=self.domain)
+    def new_id(self, address: str) -> str:
+        """A Message-ID signed for `address` (unsubscribe.make_message_id)."""
+        return self.unsubscribe.message_id(address, self.domain)
 
     def personal_headers(self, address: str, message_id: str, when: dt.datetime | None = None) -> dict[str, str]:
         """To, Date, Message-ID and the unsubscribe headers of one subscriber's message."""

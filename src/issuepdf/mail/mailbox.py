@@ -17,7 +17,6 @@ from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
@@ -101,15 +100,16 @@ def _sync(server: imaplib.IMAP4, settings: Settings, subscribers: SubscriberList
     status, data = server.uid("SEARCH", "ALL")
     uids = [int(uid) for uid in (data[0] or b"").split() if int(uid) not in done]
     synced = Synced()
+    list_id = settings.email.resolved_list_id
     for uid in uids:
-        message = _fetch(server, uid)
-        findings = (
-            [Finding("other")] if message is None else classify(message, key_secret, settings.email.resolved_list_id)
-        )
+        raw = _fetch(server, uid)
+        findings = [Finding("other")]
+        if raw is not None:
+            findings = classify(BytesParser(policy=policy.default).parsebytes(raw), raw, key_secret, list_id)
         for finding in findings:
             synced.kinds[finding.kind] += 1
             synced.changes += apply(finding, subscribers, settings.subscribers.soft_bounce_limit)
-        if all(finding.kind in HANDLED for finding in findings):
+        if all(finding.kind in HANDLED and not finding.unverified for finding in findings):
             server.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
         subscribers.mark_seen(name, validity, uid)
         synced.read += 1
@@ -120,7 +120,7 @@ def _quoted(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _fetch(server: imaplib.IMAP4, uid: int) -> EmailMessage | None:
+def _fetch(server: imaplib.IMAP4, uid: int) -> bytes | None:
     """The mail, unread-flag untouched; None when it is too large to be a bounce."""
     status, data = server.uid("FETCH", str(uid), "(RFC822.SIZE)")
     size = re.search(rb"RFC822\.SIZE (\d+)", data[0] if data and isinstance(data[0], bytes) else b"")
@@ -128,14 +128,16 @@ def _fetch(server: imaplib.IMAP4, uid: int) -> EmailMessage | None:
         return None
     status, data = server.uid("FETCH", str(uid), "(BODY.PEEK[])")
     raw = next((item[1] for item in data if isinstance(item, tuple)), None)
-    if status != "OK" or raw is None:
-        return None
-    return BytesParser(policy=policy.default).parsebytes(raw)
+    return raw if status == "OK" and isinstance(raw, bytes) else None
 
 
 def apply(finding: Finding, subscribers: SubscriberList, soft_limit: int) -> list[str]:
     """Change the list as the finding says; a line for each change."""
-    lines = []
+    lines = [
+        f"unverified {finding.kind}: {address}: the mail quotes no message issuepdf sent to it; "
+        "nothing changed, the mail stays unread"
+        for address in finding.unverified
+    ]
     for address in finding.addresses:
         if finding.kind == "hard":
             row = subscribers.set_status(address, "bounced", finding.reason or "hard bounce")

@@ -209,7 +209,7 @@ class _Run:
         """Log the message (with the last one's outcome), send it; the outcome waits for the next record."""
         assert self.server is not None
         self.number += 1
-        message_id = self.letter.new_id()
+        message_id = self.letter.new_id(address)
         data = self.letter.to(address, message_id)
         events = [self.unlogged] if self.unlogged else []
         # The record is written and fsynced while the message goes out; the final `.` waits for it.

@@ -20,6 +20,8 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
+import secrets
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -76,6 +78,30 @@ def read_ticket(secret_key: bytes, list_id: str, ticket: str) -> str | None:
     return address if hmac.compare_digest(given, _mac(secret_key, list_id, address)) else None
 
 
+MESSAGE_ID = re.compile(rb"<i\.([0-9a-f]{16})\.([A-Za-z0-9_-]{22})@")
+"""An issuepdf Message-ID as it appears in a returned message: a nonce and its MAC."""
+
+
+def _id_mac(secret_key: bytes, list_id: str, address: str, nonce: str) -> str:
+    message = f"message-id\n{list_id}\n{key(address)}\n{nonce}".encode()
+    return _b64(hmac.new(secret_key, message, hashlib.sha256).digest()[:16])
+
+
+def make_message_id(secret_key: bytes, list_id: str, address: str, domain: str) -> str:
+    """`<i.NONCE.MAC@domain>`: unique, and signed for its recipient, so that a bounce quoting it proves that
+    issuepdf sent that message to that address (a forged bounce cannot)."""
+    nonce = secrets.token_hex(8)
+    return f"<i.{nonce}.{_id_mac(secret_key, list_id, address, nonce)}@{domain}>"
+
+
+def quotes_message_to(secret_key: bytes, list_id: str, raw: bytes, address: str) -> bool:
+    """Whether a mail (a bounce, a complaint) quotes a Message-ID issuepdf made for `address`."""
+    return any(
+        hmac.compare_digest(mac.decode(), _id_mac(secret_key, list_id, address, nonce.decode()))
+        for nonce, mac in MESSAGE_ID.findall(raw)
+    )
+
+
 @dataclass(frozen=True)
 class Unsubscribe:
     """How one list's subscribers unsubscribe: where, and with which secret."""
@@ -94,6 +120,9 @@ class Unsubscribe:
 
     def ticket(self, address: str) -> str:
         return make_ticket(self.secret_key, self.list_id, address)
+
+    def message_id(self, address: str, domain: str) -> str:
+        return make_message_id(self.secret_key, self.list_id, address, domain)
 
     def web_link(self, address: str) -> str | None:
         if self.url is None:
