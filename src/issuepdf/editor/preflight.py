@@ -69,6 +69,8 @@ class Report:
         out += [f"warning: {warning}" for warning in self.warnings]
         out += [f"font not embedded: {font}" for font in self.unembedded]
         verdict = "refused by --strict" if self.refused else "ready for print"
+        if self.findings and not self.refused:
+            verdict = f"{len(self.findings)} finding(s) to look at"
         out.append(f"preflight: {self.pages} pages, {self.measures.summary()} warnings={len(self.warnings)}: {verdict}")
         return out
 
