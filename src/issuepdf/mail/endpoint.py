@@ -34,7 +34,8 @@ PAGE = """<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{title}</title>
 <style>body{{font-family:'Apple SD Gothic Neo','Malgun Gothic','Noto Sans KR',sans-serif;max-width:32em;
-margin:3em auto;padding:0 1em;line-height:1.7;color:#1d2129}}button{{font:inherit;padding:.5em 1.5em}}</style>
+margin:3em auto;padding:0 1em;line-height:1.7;color:#1d2129;word-break:keep-all;overflow-wrap:anywhere}}
+button{{font:inherit;padding:.5em 1.5em}}</style>
 </head><body><h1>{title}</h1>{body}</body></html>
 """
 
