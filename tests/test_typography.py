@@ -333,3 +333,26 @@ def test_a_figure_never_floats_past_a_heading(tmp_path: Path) -> None:
     order = [src for src in printed_order(result) if src.startswith("0.0.")]
     assert order[:6] == [f"0.0.{n}" for n in range(6)], order  # as written: the chart (4) before the heading (5)
     assert [page.number for page in measure(result.laid_out).underfilled()] == [3]
+
+
+def test_a_word_gap_is_measured_against_the_fonts_own_space() -> None:
+    """The gap of a justified line is (space + the stretch WeasyPrint added) / space, the space being the
+    font's advance for U+0020 (0.256 em in Noto Serif CJK KR); a paragraph's last line is not counted."""
+    from fontTools.ttLib import TTFont
+
+    ttf = TTFont(SOURCE_ROOT / "fonts" / "NotoSerifCJKkr-Regular.otf")
+    space_em = ttf["hmtx"][ttf.getBestCmap()[ord(" ")]][0] / ttf["head"].unitsPerEm
+    html = PAGE.format("가나다 라마 바사아자차 카타 파하 " * 12)
+    laid_out = weasyprint.HTML(string=html).render()
+    lines = measure(laid_out).lines
+    (paragraph,) = [
+        box
+        for box in body_boxes(laid_out.pages[0]._page_box)
+        if isinstance(box, boxes.BlockBox) and box.element_tag == "p"
+    ]
+    justified = [line for line in paragraph.children if isinstance(line, boxes.LineBox)][:-1]
+    assert len(lines) == len(justified) > 3
+    space = space_em * 10.25 * 4 / 3
+    for line, box in zip(lines, justified, strict=True):
+        stretch = max(text.justification_spacing for text in box.descendants() if isinstance(text, boxes.TextBox))
+        assert line.gap == pytest.approx((space + stretch) / space, rel=1e-3)
