@@ -356,3 +356,14 @@ def test_a_word_gap_is_measured_against_the_fonts_own_space() -> None:
     for line, box in zip(lines, justified, strict=True):
         stretch = max(text.justification_spacing for text in box.descendants() if isinstance(text, boxes.TextBox))
         assert line.gap == pytest.approx((space + stretch) / space, rel=1e-3)
+
+
+def test_a_watch_session_floats_figures_as_a_build_does(issue_dir: Path, built: BuildResult) -> None:
+    """Rebuilds in `watch` and `serve` reuse unchanged articles' pages; the figures float there too."""
+    from issuepdf.pipeline.incremental import Session
+
+    session = Session()
+    build(issue_dir, session=session)
+    again = build(issue_dir, session=session)
+    assert again.pages == built.pages
+    assert printed_order(again) == printed_order(built)
