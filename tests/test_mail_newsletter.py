@@ -51,6 +51,7 @@ sections:
   - title: "CHINA 창업 — 기획: 중관춘 창업 거리와 선전 화창베이의 하드웨어 생태계"
     articles:
       - title: 중국 과학기술부 횃불센터
+        id: 횃불 센터/../index
         body:
           - 횃불센터는 첨단기술산업화를 연구한다.
 """
