@@ -44,7 +44,14 @@ from .support.archives import (
 )
 from .support.pdfs import page_texts
 
-FILES = ["cover.png", "issue-260-archive.pdf", "issue-260-email.pdf", "issue-260.pdf", "manifest.json"]
+FILES = [
+    "cover.png",
+    "issue-260-archive.pdf",
+    "issue-260-email.pdf",
+    "issue-260-web.zip",
+    "issue-260.pdf",
+    "manifest.json",
+]
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def invoke(*args: str | Path) -> tuple[int, str]:
 def test_archive_keeps_three_editions_a_cover_and_a_manifest(built: Built) -> None:
     folder = built.archive / "260" / "r1"
     assert built.output.splitlines()[0].startswith(
-        f"archived issue 260 (2021-12-22) as {folder} (revision 1): 4 files, "
+        f"archived issue 260 (2021-12-22) as {folder} (revision 1): 5 files, "
     )
     assert sorted(path.name for path in folder.iterdir()) == FILES
     assert all(path.stat().st_mode & 0o222 == 0 for path in folder.iterdir()), "archived files are read-only"
@@ -172,7 +179,7 @@ def test_revise_keeps_every_earlier_file(built: Built, tmp_path: Path) -> None:
     code, output = invoke("archive", issue, "--root", archive, "--revise")
 
     assert code == 0, output
-    assert output.startswith(f"archived issue 260 (2021-12-22) as {archive / '260' / 'r2'} (revision 2): 4 files")
+    assert output.startswith(f"archived issue 260 (2021-12-22) as {archive / '260' / 'r2'} (revision 2): 5 files")
     assert snapshot(archive / "260" / "r1") == r1
     assert Manifest.read(archive / "260" / "r2" / "manifest.json").revision == 2
     catalog = open_catalog(archive)
@@ -185,7 +192,7 @@ def test_revise_keeps_every_earlier_file(built: Built, tmp_path: Path) -> None:
         catalog.close()
     assert invoke("archive", "verify", "--root", archive) == (
         0,
-        f"verified 2 revision(s), 10 file(s) in {archive}: every file matches its manifest and the catalog\n",
+        f"verified 2 revision(s), 12 file(s) in {archive}: every file matches its manifest and the catalog\n",
     )
     page = (archive / "index.html").read_text(encoding="utf-8")
     assert 'href="260/r2/issue-260.pdf"' in page
@@ -224,7 +231,7 @@ def test_a_gap_in_the_numbers_is_a_warning(built: Built, tmp_path: Path, caplog:
 def test_verify_passes_an_untouched_archive(built: Built) -> None:
     assert invoke("archive", "verify", "--root", built.archive) == (
         0,
-        f"verified 1 revision(s), 5 file(s) in {built.archive}: every file matches its manifest and the catalog\n",
+        f"verified 1 revision(s), 6 file(s) in {built.archive}: every file matches its manifest and the catalog\n",
     )
 
 
@@ -241,7 +248,7 @@ def test_a_flipped_byte_in_any_archived_file_fails_verify(built: Built, tmp_path
     assert code == 1
     lines = output.splitlines()
     assert lines[0].startswith(f"changed: 260/r1/{name} (sha256 ")
-    assert lines[-1].startswith("verify: ") and lines[-1].endswith(f"in 1 revision(s), 5 file(s) in {archive}")
+    assert lines[-1].startswith("verify: ") and lines[-1].endswith(f"in 1 revision(s), 6 file(s) in {archive}")
 
 
 def test_verify_catches_a_file_changed_with_its_manifest(built: Built, tmp_path: Path) -> None:
@@ -289,7 +296,7 @@ def test_verify_names_missing_and_extra_files(built: Built, tmp_path: Path) -> N
         "extra: 260/r1/notes.txt",
         "extra: 261/r1/ (left by an interrupted run; the next `issuepdf archive` adopts it or sets it aside)",
         "extra: stray.pdf",
-        f"verify: 4 mismatch(es) in 1 revision(s), 5 file(s) in {archive}",
+        f"verify: 4 mismatch(es) in 1 revision(s), 6 file(s) in {archive}",
     ]
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -14,11 +16,15 @@ from urllib.parse import quote
 import feedparser
 import pytest
 
+from issuepdf.archive.manifest import Manifest
+from issuepdf.archive.page import write_page
 from issuepdf.archive.store import archive_issue
 from issuepdf.archive.verify import verify
+from issuepdf.content.errors import IssuepdfError
+from issuepdf.web.bundle import unzipped, zipped
 from issuepdf.web.links import article_url
 
-from .support.archives import write_issue
+from .support.archives import copy_archive, write_issue
 from .support.browser import Browser, serving
 from .support.projects import make_project
 from .support.sites import broken_links, find_all, parse
@@ -43,6 +49,26 @@ def test_each_issue_is_published_with_its_pages(archive: Path) -> None:
         record = json.loads((folder / "edition.json").read_bytes())
         assert all((folder / a["page"]).is_file() for a in record["articles"])
     assert verify(archive).ok
+
+
+def test_the_revision_keeps_the_web_edition_and_the_site_is_made_again_from_it(archive: Path, tmp_path: Path) -> None:
+    assert "issue-260-web.zip" in {f.path for f in Manifest.read(archive / "260" / "r1" / "manifest.json").files}
+    copy = copy_archive(archive, tmp_path / "archive")
+    before = {p.relative_to(copy).as_posix(): p.read_bytes() for p in (copy / "web").rglob("*") if p.is_file()}
+    shutil.rmtree(copy / "web")
+    write_page(copy)
+    after = {p.relative_to(copy).as_posix(): p.read_bytes() for p in (copy / "web").rglob("*") if p.is_file()}
+    assert after == before
+    assert verify(copy).ok
+
+
+def test_a_web_zip_naming_a_file_outside_is_not_published() -> None:
+    moment = dt.datetime(2021, 12, 22, tzinfo=dt.UTC)
+    for name in ("../escape.html", "/etc/x", "a/../../b"):
+        with pytest.raises(IssuepdfError, match="not a plain relative name"):
+            unzipped(zipped({name: b"x"}, moment), "issue-260-web.zip")
+    assert unzipped(zipped({"index.html": b"x"}, moment), "z") == {"index.html": b"x"}
+    assert zipped({"b": b"1", "a": b"2"}, moment) == zipped({"a": b"2", "b": b"1"}, moment)
 
 
 def test_every_link_of_the_archive_site_resolves(archive: Path) -> None:
@@ -99,7 +125,11 @@ def test_the_site_works_from_the_file_system(archive: Path, browser: Browser) ->
 
 def test_the_site_works_served_over_http(archive: Path, browser: Browser) -> None:
     with serving(archive) as base:
-        for page in [*PAGES, "web/articles.xml", "web/sitemap.xml"]:
+        for feed in ("web/issues.xml", "web/articles.xml", "web/sitemap.xml"):  # what readers' tools fetch
+            with urllib.request.urlopen(base + feed, timeout=10) as answer:
+                assert answer.status == 200 and "xml" in answer.headers["Content-Type"]
+                assert feed.endswith("sitemap.xml") or not feedparser.parse(answer.read()).bozo
+        for page in PAGES:
             visit = browser.visit(base + page, 1280)
             assert visit.problems == [], visit
             assert all(url.startswith((base, "data:")) for url in visit.requests), visit.requests

@@ -35,6 +35,7 @@ from ..content.paths import SOURCE_ROOT, project_root
 from ..mail.draft import megabytes
 from ..pipeline.editions import PLANS, Edition
 from ..pipeline.output import write_atomic
+from ..web.bundle import bundle_name
 from ..web.fonts import web_font
 from ..web.meta import EditionRecord
 from .catalog import Catalog, Revision, open_catalog
@@ -77,11 +78,17 @@ def write_page(root: Path, catalog: Catalog | None = None) -> Path:
     own = catalog is None
     catalog = catalog or open_catalog(root)
     try:
-        issues = [_issue(catalog, revision) for revision in catalog.current()]
+        current = catalog.current()
+        issues = [_issue(catalog, revision) for revision in current]
+        bundles = {
+            r.number: root / r.folder / bundle_name(r.number)
+            for r in current
+            if bundle_name(r.number) in {f.path for f in catalog.files(r.number, r.revision)}
+        }
     finally:
         if own:
             catalog.close()
-    records = publish_site(root / WEB_FOLDER, project_folder(root, "layouts/web", "neighbours.html"))
+    records = publish_site(root / WEB_FOLDER, project_folder(root, "layouts/web", "neighbours.html"), bundles)
     for issue in issues:
         _link_web(issue, records.get(issue["number"]))
     templates = template_dir(root)

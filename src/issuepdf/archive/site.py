@@ -1,10 +1,11 @@
 """The archive's web site: every archived issue's web edition in `web/<number>/` of the archive root.
 
-`issuepdf archive` publishes the issue's web edition there (store.py); after every archive (and `archive
-page`) this module links each issue's pages to the previous and next issue, and writes beside the issue
+`issuepdf archive` publishes the issue's web edition there (store.py) and keeps it in the revision as a ZIP;
+after every archive (and `archive page`) this module publishes again any issue the site lacks from that ZIP,
+links each issue's pages to the previous and next issue, and writes beside the issue
 folders the Atom feeds of issues (`issues.xml`) and of articles (`articles.xml`), newest first, and, when
 `site_url` is set, `sitemap.xml`. The archive root's `web/` is what is served at `site_url`, so an article
-is at `<site_url>/<number>/<id>.html` (web/links.py). It is derived: `verify` does not check it.
+is at `<site_url>/<number>/<id>.html` (web/links.py). It is derived: `verify` checks the ZIPs, not the site.
 """
 
 from __future__ import annotations
@@ -15,16 +16,21 @@ import jinja2
 from markupsafe import Markup
 
 from ..pipeline.output import write_atomic
+from ..web.bundle import unzipped
 from ..web.meta import RECORD_NAME, SITEMAP_NAME, EditionRecord, articles_feed, edition_urls, issues_feed, sitemap
-from ..web.site import with_neighbours
+from ..web.site import with_neighbours, write_folder
 
 ISSUES_FEED = "issues.xml"
 ARTICLES_FEED = "articles.xml"
 NEIGHBOURS_TEMPLATE = "neighbours.html"
 
 
-def publish_site(web: Path, templates: Path) -> dict[int, EditionRecord]:
-    """Link every published issue to its neighbours and write the site's feeds and sitemap; the records by number."""
+def publish_site(web: Path, templates: Path, bundles: dict[int, Path]) -> dict[int, EditionRecord]:
+    """Publish again each issue the site lacks from its revision's ZIP (`bundles`, by number), link every
+    published issue to its neighbours, and write the site's feeds and sitemap; the records by number."""
+    for number, bundle in bundles.items():
+        if not (web / str(number) / RECORD_NAME).is_file() and bundle.is_file():
+            write_folder(web / str(number), unzipped(bundle.read_bytes(), str(bundle)))
     records = {
         int(folder.name): EditionRecord.read(folder / RECORD_NAME)
         for folder in (web.iterdir() if web.is_dir() else [])

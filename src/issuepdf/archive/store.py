@@ -9,6 +9,7 @@ The archive root (default `archive/`) holds:
         issue-260-archive.pdf   PDF/A-3b with the issue's sources inside
         issue-260.pdf           the screen edition
         issue-260-email.pdf     the email edition
+        issue-260-web.zip       the web edition, published in web/260/
         cover.png               page 1, small, for the archive page
         manifest.json           sha256 and size of every file, pages, contents, versions
 
@@ -40,11 +41,12 @@ from ..content.todo import unfilled
 from ..mail.draft import megabytes
 from ..pipeline.build import Run, begin, build_checked, check_project
 from ..pipeline.contents import ArticleEntry
-from ..pipeline.editions import PLANS, Edition
+from ..pipeline.editions import PLANS, Edition, build_time
 from ..pipeline.logs import counting_warnings
 from ..pipeline.output import build_lock, write_atomic
 from ..pipeline.raster import render_pages
 from ..pipeline.record import sha256_file, versions
+from ..web.bundle import bundle_name, zipped
 from ..web.site import PdfLink, build_site_checked, swap_in
 from .catalog import Catalog, Revision, open_catalog
 from .manifest import COVER_NAME, MANIFEST_NAME, FileRecord, Manifest, record_files
@@ -171,8 +173,8 @@ def publish_web(built: Path, target: Path) -> None:
 def _make_revision(run: Run, folder: Path, revision: int, web: Path) -> tuple[Manifest, list[ArticleEntry]]:
     """Build every edition and the cover into `folder`, and write its manifest; the web edition into `web`.
 
-    The web edition is published in the archive's site (`web/<number>/`, see page.py), not kept in the
-    revision: its pages link to the neighbouring issues, which later archives add.
+    The web edition is kept in the revision as one ZIP (web/bundle.py) and published in the archive's site
+    (`web/<number>/`, see site.py), whose pages later archives link to their neighbouring issues.
 
     One run: the issue checked once, the document prepared once, and one layout for the editions that
     share it (screen and archive), under one build lock.
@@ -189,7 +191,8 @@ def _make_revision(run: Run, folder: Path, revision: int, web: Path) -> tuple[Ma
         (cover,) = render_pages(folder / editions["screen"]["file"], [1], folder, COVER_DPI, prefix=".cover")
         cover.rename(folder / COVER_NAME)
         pdf = PdfLink(f"../../{issue.number}/r{revision}/{editions['screen']['file']}", {e.id: e.page for e in entries})
-        build_site_checked(run, web, pdf, (folder / COVER_NAME).read_bytes(), warnings=warnings)
+        site = build_site_checked(run, web, pdf, (folder / COVER_NAME).read_bytes(), warnings=warnings)
+        write_atomic(folder / bundle_name(issue.number), zipped(site.files, build_time(run.checked)))
     manifest = Manifest(
         number=issue.number,
         date=issue.date.isoformat(),
