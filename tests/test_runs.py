@@ -18,7 +18,7 @@ from issuepdf.archive.manifest import MANIFEST_NAME, Manifest
 from issuepdf.archive.store import archive_issue
 from issuepdf.content import report
 from issuepdf.mail.draft import compose
-from issuepdf.mail.send import plan_send
+from issuepdf.mail.plan import plan_send
 from issuepdf.pipeline import build as pipeline_build
 from issuepdf.pipeline.build import build
 

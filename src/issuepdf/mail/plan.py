@@ -13,7 +13,8 @@ from typing import Any
 
 from ..content.errors import IssuepdfError
 from ..content.paths import project_root
-from ..content.settings import Settings, load_settings
+from ..content.project import Project
+from ..content.settings import Settings
 from ..pipeline.record import sha256_file
 from .draft import Draft, compose, megabytes
 from .recipients import key
@@ -177,16 +178,15 @@ def plan_send(
     issue_dir: Path, subscribers_csv: Path | None = None, retry_uncertain: bool = False, new_edition: bool = False
 ) -> Plan:
     """Compose the issue's email edition and plan its sending to the subscribers."""
-    issue_dir = issue_dir.resolve()
-    root = project_root(issue_dir)
-    settings = load_settings(issue_dir)
-    draft = compose(issue_dir)
+    project = Project.of(issue_dir)
+    root, settings = project.root, project.settings
+    draft = compose(project.issue_dir)
     settings = settings.model_copy(update={"email": draft.settings})
     if settings.smtp.ca_file:
         ca_file = root / settings.smtp.ca_file
         settings = settings.model_copy(update={"smtp": settings.smtp.model_copy(update={"ca_file": str(ca_file)})})
     audience = read_audience(root, settings, subscribers_csv)
-    log = log_path(issue_dir, draft.issue.number)
+    log = log_path(project.issue_dir, draft.issue.number)
     return make_plan(draft, settings, audience, log, retry_uncertain, new_edition, root)
 
 
