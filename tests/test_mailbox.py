@@ -102,7 +102,7 @@ def dovecot() -> Iterator[Dovecot]:
     """dovecot on 127.0.0.1 and a free port, as this user (as `nobody` when the tests run as root: dovecot
     refuses to run its login process as root), with one account `bounces` / `secret`."""
     if not Path(DOVECOT).is_file():
-        pytest.skip("needs Debian's dovecot-imapd (scripts/setup.sh installs it)")
+        pytest.fail("needs Debian's dovecot-imapd: run scripts/setup.sh, which installs it")
     account = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
     with tempfile.TemporaryDirectory(prefix="issuepdf-dovecot-") as folder:  # in /tmp: reachable by that user
         yield from _serve(Path(folder), account)
