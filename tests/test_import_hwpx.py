@@ -20,9 +20,8 @@ from issuepdf.pipeline.build import build
 from .support.issues import MINIMAL, write_files
 from .support.pdfs import pdf_text
 
-SAMPLE = Path(__file__).parents[2] / "shared" / "reference" / "samples" / "hangul-test.hwpx"
-"""Beside the project, read-only: the tests use it as it is."""
-pytestmark = pytest.mark.skipif(not SAMPLE.is_file(), reason="the real HWPX sample is not on this machine")
+SAMPLE = Path(__file__).parent / "fixtures" / "samples" / "hangul-test.hwpx"
+"""Saved by 한글 11, kept with the tests (see its README): the tests use it as it is."""
 
 
 @pytest.fixture(scope="module")
