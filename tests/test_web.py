@@ -11,8 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from issuepdf.cli import main
 from issuepdf.content.errors import TemplateFailure
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.pipeline.build import check_issue
@@ -20,7 +22,7 @@ from issuepdf.pipeline.contents import article_text
 from issuepdf.web.links import article_url, page_name
 from issuepdf.web.site import SiteResult, build_site
 
-from .support.issues import HEAD, MakeIssue
+from .support.issues import FIXTURES, HEAD, MakeIssue
 from .support.sites import HTML, SVG, broken_links, find_all, ids, parse, text
 
 GENERATED = re.compile(r"\d+|[ivxl]+|[^\w\s]|[①-⑳]|사진|표|출처|편집자|주")
@@ -212,3 +214,24 @@ def test_markup_in_titles_and_text_is_shown_never_run(make_issue: MakeIssue) -> 
         assert not find_all(root, "img")
         assert title in json.dumps(json.loads(find_all(root, "script")[0].text or ""), ensure_ascii=False)
     assert body in text(find_all(parse(article), "article")[0])
+
+
+def test_the_same_sources_give_the_same_bytes_in_another_folder(blocks_site: SiteResult, tmp_path: Path) -> None:
+    """Reproducible like the PDF: another copy of the issue, with no cache, gives the same files, fonts included."""
+    copy = tmp_path / "elsewhere" / "blocks"
+    shutil.copytree(FIXTURES / "blocks", copy, ignore=shutil.ignore_patterns(".cache", "out"))
+    again = build_site(copy, strict=True)
+    assert sorted(again.files) == sorted(blocks_site.files)
+    assert [name for name in again.files if again.files[name] != blocks_site.files[name]] == []
+
+
+def test_the_command_line(make_issue: MakeIssue) -> None:
+    issue = make_issue()
+    result = CliRunner().invoke(main, ["build", str(issue), "--edition", "web"])
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(
+        r"wrote .*/out/web/ \(2 pages, \d+ files, [\d.]+ MB, [\d.]+ s, 0 warning\(s\)\)\n", result.output
+    )
+    refused = CliRunner().invoke(main, ["build", str(issue), "--edition", "web", "--tagged"])
+    assert refused.exit_code == 2 and "options of the PDF editions" in refused.output
+    assert CliRunner().invoke(main, ["watch", str(issue), "--edition", "web"]).exit_code == 2  # PDF editions only

@@ -29,6 +29,7 @@ WIDTHS = (480, 960, 1440)
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>")
 _ATTRIBUTE = re.compile(r'\s([\w:-]+)="([^"]*)"')
 _ID = re.compile(r'\bid="([^"]+)"')
+_CLASS = re.compile(r'\sclass="[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,13 @@ def _svg_size(svg: str) -> tuple[int | None, int | None]:
 
 
 def inline_chart(svg: str, label: str, prefix: str) -> Markup:
-    """issuepdf's own SVG (a chart, a placeholder) for inlining: ids prefixed, scaled to its box, an image
+    """issuepdf's own SVG (a chart, a placeholder) for inlining: ids its own, scaled to its box, an image
     named `label`."""
-    for name in sorted(set(_ID.findall(svg)), key=len, reverse=True):
-        svg = re.sub(rf'(id="|#){re.escape(name)}(?=["\)])', rf"\g<1>{prefix}-{name}", svg)
+    svg = _CLASS.sub("", svg)  # Plotly's classes (`trace3f9a1c`) serve its scripts, and carry random parts
+    names = {name: f"{prefix}-{n}" for n, name in enumerate(dict.fromkeys(_ID.findall(svg)))}
+    if names:  # renamed in order, not kept: Plotly's ids carry a random part, and the same chart gives the same page
+        found = re.compile(rf'(id="|#)({"|".join(map(re.escape, names))})(?=["\)])')
+        svg = found.sub(lambda m: m.group(1) + names[m.group(2)], svg)
     root = _SVG_ROOT.search(svg)
     if root is None:
         return Markup("")
