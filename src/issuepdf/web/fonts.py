@@ -2,7 +2,8 @@
 
 Korean must read on any machine, also one with no Korean font, and a whole Noto Sans CJK face is 16 MB;
 a subset of the ~900 characters of an issue is a few hundred kB. The archive page uses the same subsetter.
-Subsets are kept in the issue's cache by font and characters, so an unchanged issue is not subset again.
+Subsets are kept in the user's cache by font file and characters, so an issue whose text brings no new
+character, or another issue with the same characters, is not subset again (2-3 s for the three faces).
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ def cached_web_font(font: Path, text: str, cache: Path) -> bytes:
     data = web_font(font, characters)
     write_atomic(path, data)
     return data
+
+
+def user_cache() -> Path:
+    """Where subsets are kept between runs and issues (like the compiled templates)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("issuepdf"))
 
 
 def font_files(fonts: Path, text: str, families: set[str], cache: Path) -> dict[str, bytes]:

@@ -36,7 +36,7 @@ from ..pipeline.logs import WarningCounter, counting_warnings, quiet_chatty_libr
 from ..pipeline.output import build_lock
 from ..pipeline.render import _template_message, environment
 from ..pipeline.transform import ArticleView, Document
-from .fonts import TEXT_FAMILIES, font_css, font_files
+from .fonts import TEXT_FAMILIES, font_css, font_files, user_cache
 from .links import ISSUE_PAGE, page_name
 from .media import Media, chart_table, inline_chart, picture, placeholder
 from .meta import (
@@ -126,7 +126,7 @@ def build_site_checked(
         shown = "".join(files.values())
         charts = "".join(media.charts.values())
         families = {*TEXT_FAMILIES, *(name.strip() for name in _FONT_FAMILY.findall(charts))}
-        fonts = font_files(project.fonts, shown, families, project.cache)
+        fonts = font_files(project.fonts, shown, families, user_cache())
     site: dict[str, bytes] = {name: html.encode() for name, html in files.items()}
     site |= media.files | fonts
     site["fonts.css"] = font_css(fonts).encode()
