@@ -388,7 +388,7 @@ def serve_command(issue_dir: Path, port: int, host: str, edition: str) -> None:
 @issue_dir_arg
 @click.option(
     "--edition",
-    type=click.Choice(list(PLANS)),
+    type=click.Choice([name for name, plan in PLANS.items() if plan.site is None]),
     default="print",
     show_default=True,
     help="The edition to check (print also checks photo resolution).",
