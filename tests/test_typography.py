@@ -251,16 +251,33 @@ def glyph_top_mm(font: Path, size_pt: float, line_height: float) -> float:
     return em * size_pt * 25.4 / 72
 
 
-def test_a_figure_at_the_top_of_a_page_stands_as_far_from_the_header_rule_as_text(tmp_path: Path) -> None:
+TOP_BLOCKS = {
+    "figure": '<figure class="photo"><img src="{image}" style="height: 120mm"></figure>',
+    "table": '<figure class="table"><table><thead><tr><th>항목</th></tr></thead>{rows}</table></figure>',
+    "checklist": '<div class="box keep"><div class="checklist"><ul>{items}</ul></div></div>',
+    "profiles": '<div class="box"><table class="profiles">{rows}</table></div>',
+    "timeline": '<div class="box keep"><div class="timeline"><div class="stage">{texts}</div></div></div>',
+}
+"""Each kind of block that draws from its top edge (an image, a border), made too tall for the rest of a page."""
+
+
+@pytest.mark.parametrize("kind", sorted(TOP_BLOCKS))
+def test_a_block_at_the_top_of_a_page_stands_as_far_from_the_header_rule_as_text(tmp_path: Path, kind: str) -> None:
     sheet = SOURCE_ROOT / "layouts" / "bulletin.css"
-    filler = "<p>" + " ".join(SENTENCES * 3) + "</p>"
+    filler = '<div style="height: 200mm"></div>'  # leaves ~50 mm of the first page
     image = "data:image/svg+xml," + quote('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"/>')
-    html = f'<html><body>{filler}<figure class="photo"><img src="{image}" style="height: 120mm"></figure></body></html>'
+    block = TOP_BLOCKS[kind].format(
+        image=image,
+        items="<li>항목</li>" * 20,
+        rows="<tr><th>이름</th><td>설명</td></tr>" * 12 + '<tr><th>끝</th><td style="height: 60mm">설명</td></tr>',
+        texts='<p class="stage-name">Ⅰ단계</p><p style="height: 120mm">목표</p>',
+    )
+    html = f"<html><body>{filler}{block}</body></html>"
     pages = weasyprint.HTML(string=html).render(stylesheets=[weasyprint.CSS(filename=sheet)]).pages
-    assert len(pages) == 2, "the figure should not fit the first page"
+    assert len(pages) == 2, "the block should not fit the first page"
     page = pages[1]._page_box
-    (img,) = [box for box in body_boxes(page) if isinstance(box, boxes.ReplacedBox)]
-    offset = (img.border_box_y() - page.content_box_y()) / PX_PER_MM
+    drawn = [box for box in body_boxes(page) if isinstance(box, boxes.ReplacedBox) or box.border_top_width > 0]
+    offset = (drawn[0].border_box_y() - page.content_box_y()) / PX_PER_MM
     text = glyph_top_mm(SOURCE_ROOT / "fonts" / "NotoSerifCJKkr-Regular.otf", 10.25, 1.75)
     assert offset == pytest.approx(text, abs=0.15), (offset, text)
 
