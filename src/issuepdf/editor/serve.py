@@ -17,6 +17,7 @@ carrying the page's random token, on a file inside the issue, layouts or fonts.
 
 from __future__ import annotations
 
+import gc
 import json
 import secrets
 import shlex
@@ -40,6 +41,8 @@ from .watch import Outcome, watch
 PAGE = Path(__file__).with_name("serve_page.html")
 KEEPALIVE_S = 15.0
 """How often an idle event stream sends a comment, so that proxies and browsers keep it open."""
+FULL_COLLECT_EVERY = 20
+"""Builds between two full garbage collections (see `_settle_heap`)."""
 
 
 class Editor:
@@ -225,6 +228,7 @@ def serve(
             on_start=live.building,
         )
     finally:
+        gc.unfreeze()
         server.stopping = True
         live.stop()
         server.shutdown()
@@ -237,5 +241,19 @@ def _moved_since(live: LiveIssue, generation: int) -> bool:
 
 def _finished(live: LiveIssue, also: Callable[[Outcome], None] | None, outcome: Outcome) -> None:
     live.finished(outcome)
+    _settle_heap(live.builds)
     if also is not None:
         also(outcome)
+
+
+def _settle_heap(builds: int) -> None:
+    """Keep what a build leaves (the session's pages) out of the garbage collector's way until the next edit.
+
+    A session of the 310-page issue holds millions of objects; a full collection that starts during
+    the next edit's check took 0.65-1.1 s (measured). Frozen, they are not scanned; every
+    FULL_COLLECT_EVERY builds they are collected once, after a build, so that pages replaced since are freed.
+    """
+    if builds % FULL_COLLECT_EVERY == 0:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()

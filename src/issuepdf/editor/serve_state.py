@@ -70,6 +70,8 @@ class LiveIssue:
     """The last whole layout: its metadata and fonts make the PDFs pages are rasterised from."""
     eager_left: int = EAGER_PAGES
     """How many more pages this build may rasterise before its PDF is written."""
+    builds: int = 0
+    """How many builds have finished."""
     watching: int = 0
     """How many pages follow the event stream now."""
     fetched: set[str] = field(default_factory=set)
@@ -145,6 +147,7 @@ class LiveIssue:
         """The build is over: its PDF written and every page shown, or its problems over the last good pages."""
         result = outcome.result
         with self.condition:
+            self.builds += 1
             if result is None:
                 self.status, self.problems, self.changed = "failed", outcome.problems, []
                 self.shown = list(self.good)
