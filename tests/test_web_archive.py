@@ -115,12 +115,14 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 PAGES = ["index.html", "web/260/index.html", "web/260/s1-a1.html", "web/261/s3-a1.html"]
 
 
-def test_the_site_works_from_the_file_system(archive: Path, browser: Browser) -> None:
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_site_works_from_the_file_system(archive: Path, browser: Browser, width: int) -> None:
     base = archive.resolve().as_uri() + "/"
-    for page in PAGES:
-        visit = browser.visit(base + page, 375)
-        assert visit.problems == [] and visit.scroll_width <= 375, visit
+    for page in [*PAGES, "index.html?q=" + quote("가젤 기업")]:
+        visit = browser.visit(base + page, width)
+        assert visit.problems == [] and visit.scroll_width <= width, visit
         assert all(url.startswith((base, "data:")) for url in visit.requests), visit.requests
+        assert [v for v in browser.axe() if v["impact"] in ("serious", "critical")] == [], page
 
 
 def test_the_site_works_served_over_http(archive: Path, browser: Browser) -> None:

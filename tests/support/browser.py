@@ -126,10 +126,13 @@ class Browser:
         return visit
 
     def axe(self) -> list[dict[str, Any]]:
-        """axe-core's violations on the page loaded last (injected through the protocol, not the page)."""
+        """axe-core's violations on the page loaded last (injected through the protocol, not the page).
+
+        Without preloading: axe would fetch the stylesheets again, which Chromium refuses from file:// (CORS),
+        and the refusals would be logged into the next visit."""
         self.evaluate(AXE.read_text(encoding="utf-8"))
         found = self.evaluate(
-            "axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations.map("
+            "axe.run(document, {resultTypes: ['violations'], preload: false}).then(r => JSON.stringify(r.violations.map("
             "v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))",
             wait=True,
         )
