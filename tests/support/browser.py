@@ -132,8 +132,9 @@ class Browser:
         and the refusals would be logged into the next visit."""
         self.evaluate(AXE.read_text(encoding="utf-8"))
         found = self.evaluate(
-            "axe.run(document, {resultTypes: ['violations'], preload: false}).then(r => JSON.stringify(r.violations.map("
-            "v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))",
+            "axe.run(document, {resultTypes: ['violations'], preload: false}).then(r => JSON.stringify("
+            "r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
+            "nodes: v.nodes.map(n => n.target.join(' '))}))))",
             wait=True,
         )
         return list(json.loads(found))
