@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import feedparser
 import pytest
+from fontTools.ttLib import TTFont
 
 from issuepdf.archive.manifest import Manifest
 from issuepdf.archive.page import write_page
@@ -27,7 +28,7 @@ from issuepdf.web.links import article_url
 from .support.archives import copy_archive, write_issue
 from .support.browser import Browser, serving
 from .support.projects import make_project
-from .support.sites import broken_links, find_all, parse
+from .support.sites import broken_links, find_all, parse, text
 
 SITE = "https://news.example.org/bulletin"
 
@@ -69,6 +70,16 @@ def test_a_web_zip_naming_a_file_outside_is_not_published() -> None:
             unzipped(zipped({name: b"x"}, moment), "issue-260-web.zip")
     assert unzipped(zipped({"index.html": b"x"}, moment), "z") == {"index.html": b"x"}
     assert zipped({"b": b"1", "a": b"2"}, moment) == zipped({"a": b"2", "b": b"1"}, moment)
+
+
+def test_every_character_the_published_pages_show_is_in_their_fonts(archive: Path) -> None:
+    """The neighbours' links are added after the build subset its fonts: their words must be in the subset too."""
+    for folder in (archive / "web" / "260", archive / "web" / "261"):
+        covered: set[int] = set()
+        for font in folder.glob("*.woff2"):
+            covered |= set(TTFont(font).getBestCmap())
+        shown = {char for page in folder.glob("*.html") for char in text(parse(page)) if not char.isspace()}
+        assert sorted(char for char in shown if ord(char) not in covered) == [], folder.name
 
 
 def test_every_link_of_the_archive_site_resolves(archive: Path) -> None:

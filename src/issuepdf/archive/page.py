@@ -38,6 +38,7 @@ from ..pipeline.output import write_atomic
 from ..web.bundle import bundle_name
 from ..web.fonts import web_font
 from ..web.meta import EditionRecord
+from ..web.site import NEIGHBOURS_TEMPLATE
 from .catalog import Catalog, Revision, open_catalog
 from .manifest import COVER_NAME, MANIFEST_NAME
 from .search import normalize
@@ -88,7 +89,7 @@ def write_page(root: Path, catalog: Catalog | None = None) -> Path:
     finally:
         if own:
             catalog.close()
-    records = publish_site(root / WEB_FOLDER, project_folder(root, "layouts/web", "neighbours.html"), bundles)
+    records = publish_site(root / WEB_FOLDER, project_folder(root, "layouts/web", NEIGHBOURS_TEMPLATE), bundles)
     for issue in issues:
         _link_web(issue, records.get(issue["number"]))
     templates = template_dir(root)

@@ -18,11 +18,10 @@ from markupsafe import Markup
 from ..pipeline.output import write_atomic
 from ..web.bundle import unzipped
 from ..web.meta import RECORD_NAME, SITEMAP_NAME, EditionRecord, articles_feed, edition_urls, issues_feed, sitemap
-from ..web.site import with_neighbours, write_folder
+from ..web.site import NEIGHBOURS_TEMPLATE, with_neighbours, write_folder
 
 ISSUES_FEED = "issues.xml"
 ARTICLES_FEED = "articles.xml"
-NEIGHBOURS_TEMPLATE = "neighbours.html"
 
 
 def publish_site(web: Path, templates: Path, bundles: dict[int, Path]) -> dict[int, EditionRecord]:

@@ -55,6 +55,7 @@ from .meta import (
 
 NEIGHBOURS = re.compile(r"(<!-- issuepdf:neighbours -->).*?(<!-- /issuepdf:neighbours -->)", re.DOTALL)
 """Where the archive puts the links to the previous and next issue (it knows them; a build does not)."""
+NEIGHBOURS_TEMPLATE = "neighbours.html"
 STYLESHEET = "web.css"
 _FONT_FAMILY = re.compile(r"font-family:\s*'?\"?([^;'\"]+)")
 _LOCAL_HREF = re.compile(r'href="#([^"]+)"')
@@ -123,7 +124,7 @@ def build_site_checked(
     with timer.step("html"):
         files = render_pages(document, project, record, media, pages, pdf)
     with timer.step("fonts"):
-        shown = "".join(files.values())
+        shown = "".join(files.values()) + _later_text(project)
         charts = "".join(media.charts.values())
         families = {*TEXT_FAMILIES, *(name.strip() for name in _FONT_FAMILY.findall(charts))}
         fonts = font_files(project.fonts, shown, families, user_cache())
@@ -143,6 +144,13 @@ def build_site_checked(
     with timer.step("write"):
         write_folder(target, site)
     return SiteResult(target, len(files), site, record, messages, dict(timer.timings))
+
+
+def _later_text(project: Project) -> str:
+    """What the archive may add to the pages later (its links to the neighbouring issues): the subset fonts
+    must have its characters too."""
+    found = next((d / NEIGHBOURS_TEMPLATE for d in web_dirs(project) if (d / NEIGHBOURS_TEMPLATE).is_file()), None)
+    return found.read_text(encoding="utf-8") if found else ""
 
 
 def web_dirs(project: Project) -> tuple[Path, ...]:
