@@ -7,11 +7,13 @@ import itertools
 import json
 import re
 import shutil
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fontTools.ttLib import TTFont
 from PIL import Image
 
 from issuepdf.cli import main
@@ -116,6 +118,16 @@ def test_fonts_are_woff2_subsets_and_korean_breaks_between_words(blocks_site: Si
     assert all(f'url("{f.name}")' in css for f in fonts)
     sheet = (folder / "web.css").read_text(encoding="utf-8")
     assert "word-break: keep-all" in sheet and "@media print" in sheet
+
+
+def test_every_character_shown_is_in_the_pages_fonts(
+    blocks_site: SiteResult, site_260: tuple[Path, SiteResult]
+) -> None:
+    """Korean reads on a machine with no Korean font: each character of the pages (charts' too) is in a subset."""
+    for folder in (blocks_site.folder, site_260[1].folder):
+        covered = {code for font in folder.glob("*.woff2") for code in TTFont(font).getBestCmap()}
+        shown = {char for page in folder.glob("*.html") for char in text(parse(page)) if _shown(char)}
+        assert sorted(char for char in shown if ord(char) not in covered) == []
 
 
 def test_every_link_and_anchor_resolves(blocks_site: SiteResult, site_260: tuple[Path, SiteResult]) -> None:
@@ -235,3 +247,8 @@ def test_the_command_line(make_issue: MakeIssue) -> None:
     refused = CliRunner().invoke(main, ["build", str(issue), "--edition", "web", "--tagged"])
     assert refused.exit_code == 2 and "options of the PDF editions" in refused.output
     assert CliRunner().invoke(main, ["watch", str(issue), "--edition", "web"]).exit_code == 2  # PDF editions only
+
+
+def _shown(char: str) -> bool:
+    """A character with a glyph: not a space, nor a format character (a word joiner steers breaking only)."""
+    return not char.isspace() and unicodedata.category(char) != "Cf"
