@@ -72,6 +72,22 @@ def test_every_block_type_fits_and_passes_axe(browser: Browser, blocks_site: Sit
         assert [v for v in browser.axe() if v["impact"] in ("serious", "critical")] == [], page
 
 
+def test_the_print_stylesheet_prints_the_article_alone(browser: Browser, site_260: SiteResult) -> None:
+    page = site_260.record.articles[3].page  # Gazelle: tables and charts
+    browser.visit(f"{site_260.folder.resolve().as_uri()}/{page}", 1280)
+    browser.send("Emulation.setEmulatedMedia", media="print")
+    try:
+        hidden = browser.evaluate(
+            "['.article-nav', '.crumbs', '.skip'].map(s => getComputedStyle(document.querySelector(s)).display)"
+        )
+        assert hidden == ["none", "none", "none"]
+        assert browser.evaluate("getComputedStyle(document.querySelector('.table-scroll')).overflowX") == "visible"
+        pdf = browser.send("Page.printToPDF", paperWidth=8.27, paperHeight=11.69)["data"]
+        assert len(pdf) > 10_000
+    finally:
+        browser.send("Emulation.setEmulatedMedia", media="")
+
+
 def test_served_by_a_static_web_server(browser: Browser, site_260: SiteResult) -> None:
     with serving(site_260.folder) as base:
         for page in ("", site_260.record.articles[0].page):
