@@ -120,6 +120,14 @@ def test_fonts_are_woff2_subsets_and_korean_breaks_between_words(blocks_site: Si
     assert "word-break: keep-all" in sheet and "@media print" in sheet
 
 
+def test_pages_carry_no_invisible_breaking_characters(site_260: tuple[Path, SiteResult]) -> None:
+    """The browser breaks Korean by CSS: the PDF's joiners and break marks would only spoil copy and search."""
+    _, site = site_260
+    for page in site.folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not set(text) & {"\u2060", "\u200b", "\u00ad"}, page.name
+
+
 def test_every_character_shown_is_in_the_pages_fonts(
     blocks_site: SiteResult, site_260: tuple[Path, SiteResult]
 ) -> None:

@@ -24,6 +24,7 @@ from platformdirs import user_cache_dir
 
 from .. import __version__
 from ..content.errors import TemplateFailure
+from ..content.linebreak import keep_phrases
 from ..content.markup import LineBreaking, inline, plain
 from ..content.problems import Position
 from ..content.project import Project
@@ -88,6 +89,7 @@ def environment(dirs: tuple[Path, ...], breaking: LineBreaking) -> jinja2.Enviro
     )
     env.filters["md"] = lambda text: inline(str(text), breaking)
     env.filters["t"] = lambda text: plain(str(text), breaking)
+    env.filters["phrases"] = lambda text: keep_phrases(text) if isinstance(text, str) else text
     env.filters["item_number"] = item_number
     env.filters["dotdate"] = lambda d: f"{d.year}.{d.month:02d}.{d.day:02d}"
     return env

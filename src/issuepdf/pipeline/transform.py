@@ -17,7 +17,6 @@ from markupsafe import Markup
 
 from ..content.chartspec import ChartSpec
 from ..content.fields import block_key
-from ..content.linebreak import keep_phrases
 from ..content.loader import KeyPath
 from ..content.model import (
     Article,
@@ -255,13 +254,11 @@ def _chart(context: _Context, block: Chart, label: str) -> BlockView:
     return BlockView("chart", block, label, image=image, spec=spec)
 
 
-def _cell(value: Any, align: str | None, header: bool = False) -> CellView:
+def _cell(value: Any, align: str | None) -> CellView:
     if isinstance(value, Cell):
-        cell = _cell(value.text, value.align or align, header)
+        cell = _cell(value.text, value.align or align)
         cell.colspan, cell.rowspan, cell.head = value.colspan, value.rowspan, value.head
         return cell
-    if header and isinstance(value, str):  # a header cell breaks between phrases, not inside `(억 위안)`
-        return CellView(keep_phrases(value), align=align)
     if value is None:
         return CellView("", align=align)
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -276,7 +273,7 @@ def _table(table: Table, label: str) -> BlockView:
     ncols = max(sum(_span(c) for c in row) for row in [*table.header, *table.table])
     aligns: list[str | None] = [*table.align] or _figure_columns(table.table, ncols)
     widths = table.widths or [1.0] * ncols
-    header = [[_cell(c, None, header=True) for c in row] for row in table.header]
+    header = [[_cell(c, None) for c in row] for row in table.header]
     rows = [_row(row, aligns) for row in table.table]
     total = sum(widths) * table.groups
     columns: list[tuple[float, str]] = [
