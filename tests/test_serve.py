@@ -29,6 +29,7 @@ WAIT_S = 60
 EDITED = "articles/ico-cctv-p2e.yaml"
 MARK = "ZQXJ"
 """A word found once in the issue: the paragraph the click test aims at."""
+INJECTED = "<img id=injected src=x onerror=alert(1)>"
 
 
 class Browser:
@@ -129,6 +130,8 @@ def issue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     item = re.search(r"^( *- )", text.split("body:", 1)[1], re.MULTILINE)
     assert item is not None
     edited.write_text(f"{text}{item[1]}{MARK} 문단은 클릭으로 찾는 문단이다.\n", encoding="utf-8")
+    last = folder / "articles" / "kic-scientists-meeting.yaml"  # a title that is markup, shown as text
+    last.write_text(last.read_text(encoding="utf-8").replace("title: ", f"title: {INJECTED} ", 1), encoding="utf-8")
     return folder
 
 
@@ -150,6 +153,8 @@ def test_the_page_follows_edits_breaks_and_fixes_and_a_click_finds_the_source(is
         browser.wait(SETTLED.format(status="ok"))
         before = images(browser)
         assert len(before) == len(state(url)["pages"]) >= 5
+        assert browser.js("document.getElementById('injected')") is None
+        assert INJECTED in browser.js("document.getElementById('contents').textContent")
         contents = {entry["title"]: entry["page"] for entry in state(url)["contents"] if entry["level"] == 2}
         starts = sorted(contents.values())
         first = contents[next(title for title in contents if "CCTV" in title)]
