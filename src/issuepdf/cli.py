@@ -358,7 +358,9 @@ def archive_page_command(root: Path) -> None:
 @main.command("serve")
 @issue_dir_arg
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port to serve on.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to serve on (this machine only).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="The address to listen on (the default: this machine only)."
+)
 @pdf_edition_option
 def serve_command(issue_dir: Path, port: int, host: str, edition: str) -> None:
     """Show ISSUE_DIR's pages in the browser, updated on every save; a click on a page finds its source."""
