@@ -186,6 +186,8 @@ def test_the_page_follows_edits_breaks_and_fixes_and_a_click_finds_the_source(is
         browser.wait(SETTLED.format(status="failed"))
         problems = browser.js("document.getElementById('problems').textContent")
         assert re.search(rf"{re.escape(EDITED)}:\d+:\d+: ", problems), problems
+        link = browser.js("document.querySelector('#problems a').href")
+        assert re.fullmatch(rf"vscode://file{re.escape(str((issue / EDITED).resolve()))}:\d+:\d+", link), link
         assert images(browser) == after
 
         # fixed: the pages come back, the problem goes

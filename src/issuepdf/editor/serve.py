@@ -90,7 +90,8 @@ class Handler(BaseHTTPRequestHandler):
             self._events()
         elif url.path == "/state":
             with live.condition:
-                self._json(live.state())
+                state = live.state()
+            self._json(self._linked(state))
         elif url.path == "/issue.pdf" and live.pdf is not None:
             self._send(200, "application/pdf", live.pdf.read_bytes(), cache=False)
         elif route == "page" and (view := self._view(name)) is not None and (image := view.image()) is not None:
@@ -152,7 +153,7 @@ class Handler(BaseHTTPRequestHandler):
                     live.condition.wait_for(partial(_moved_since, live, seen), timeout=KEEPALIVE_S)
                     moved, seen = live.generation != seen, live.generation
                     state = live.state() if moved else None
-                message = f"data: {json.dumps(state, ensure_ascii=False)}\n\n" if state else ": idle\n\n"
+                message = f"data: {json.dumps(self._linked(state), ensure_ascii=False)}\n\n" if state else ": idle\n\n"
                 self.wfile.write(message.encode())
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
@@ -160,6 +161,14 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with live.condition:
                 live.watching -= 1
+
+    def _linked(self, state: dict[str, Any]) -> dict[str, Any]:
+        """The state with an editor link on every problem that has a place."""
+        for problem in state["problems"]:
+            if "place" in problem:
+                place = problem["place"]
+                problem["link"] = self.server.editor.link(Place(Path(place["path"]), place["line"], place["col"]))
+        return state
 
     def _json(self, value: Any, cache: bool = False) -> None:
         self._send(200, "application/json", json.dumps(value, ensure_ascii=False).encode(), cache)
