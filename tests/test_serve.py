@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from websockets.sync.client import ClientConnection, connect
 
 from issuepdf.content.errors import IssuepdfError
+from issuepdf.content.settings import ServeSettings
 from issuepdf.editor.serve import serve
 
 from .support.archives import project, write_issue
@@ -267,3 +269,11 @@ def test_a_port_in_use_is_an_error_that_names_the_option(issue: Path) -> None:
         port = int(url.rstrip("/").rsplit(":", 1)[1])
         with pytest.raises(IssuepdfError, match=rf"cannot serve on 127.0.0.1:{port} .*choose another port with --port"):
             serve(issue, port=port)
+
+
+@pytest.mark.parametrize("template", ["code {path.__class__}", "open {line:>99999999} {path}", "ed {file}", "x {line}"])
+def test_an_editor_template_names_only_the_place(template: str) -> None:
+    """No attribute walks, no padding to any length, no field but {path}, {line} and {col}; {path} is needed."""
+    with pytest.raises(ValidationError, match=r"use \{path\}"):
+        ServeSettings(editor=template)
+    assert ServeSettings(editor="emacsclient -n +{line}:{col} {path}").editor.startswith("emacsclient")
