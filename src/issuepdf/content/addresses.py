@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
-from email_validator import EmailNotValidError, validate_email
-
 
 def normal_address(text: str) -> str:
     """The plain address in `text` (`name <a@b>` or `a@b`) as SMTP takes it; raises ValueError.
@@ -13,6 +11,8 @@ def normal_address(text: str) -> str:
     The domain is checked and made ASCII per IDNA 2008 / UTS 46 (email-validator, which pydantic uses),
     as mail servers resolve it: IDNA 2003 would send `straße.de` to `strasse.de` and `ς` as `σ`.
     """
+    from email_validator import EmailNotValidError, validate_email  # here: a build without mail never needs it
+
     _, address = parseaddr(text.strip())  # two addresses, or none, parse as ''
     if not address:
         raise ValueError("not an email address")

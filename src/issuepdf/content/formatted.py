@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Iterator
+from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -24,19 +25,33 @@ def markdown_paths(data: Any) -> Iterator[KeyPath]:
 
 
 def _walk(value: Any, annotation: Any, path: KeyPath) -> Iterator[KeyPath]:
-    parts = list(_parts(annotation, False))
+    markdown, models = _kinds(annotation)
     if isinstance(value, str):
-        if any(kind is str and markdown for kind, markdown in parts):
+        if markdown:
             yield path
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _walk(item, annotation, (*path, index))
     elif isinstance(value, dict):
-        model = _model_of(value, [kind for kind, _ in parts if isinstance(kind, type) and issubclass(kind, BaseModel)])
+        model = _model_of(value, models)
         for key, item in value.items():
-            field = model.model_fields.get(key) if model else None
+            field = _field_annotation(model, key) if model else None
             if field is not None:
-                yield from _walk(item, field.rebuild_annotation(), (*path, key))
+                yield from _walk(item, field, (*path, key))
+
+
+@cache
+def _kinds(annotation: Any) -> tuple[bool, tuple[type[BaseModel], ...]]:
+    """Whether a string there is Markdown, and the models a mapping there may be (once per annotation)."""
+    parts = list(_parts(annotation, False))
+    markdown = any(kind is str and is_markdown for kind, is_markdown in parts)
+    return markdown, tuple(kind for kind, _ in parts if isinstance(kind, type) and issubclass(kind, BaseModel))
+
+
+@cache
+def _field_annotation(model: type[BaseModel], key: str) -> Any:
+    field = model.model_fields.get(key)
+    return field.rebuild_annotation() if field is not None else None
 
 
 def _parts(annotation: Any, markdown: bool) -> Iterator[tuple[Any, bool]]:
@@ -53,7 +68,7 @@ def _parts(annotation: Any, markdown: bool) -> Iterator[tuple[Any, bool]]:
         yield annotation, markdown
 
 
-def _model_of(value: dict[str, Any], models: list[type[BaseModel]]) -> type[BaseModel] | None:
+def _model_of(value: dict[str, Any], models: tuple[type[BaseModel], ...]) -> type[BaseModel] | None:
     """The model a mapping is read as: the only one allowed there, or the block its naming key names."""
     if len(models) == 1:
         return models[0]
