@@ -18,40 +18,40 @@ from .fields import MARKDOWN, block_key
 from .loader import KeyPath
 from .model import Issue
 
+Kinds = tuple[bool, tuple[type[BaseModel], ...]]
+"""What a place in the data may hold: whether a string there is Markdown, and the models a mapping may be."""
+
 
 def markdown_paths(data: Any) -> Iterator[KeyPath]:
     """The key paths of the strings in loaded issue data that Markdown formats."""
-    yield from _walk(data, Issue, ())
+    yield from _walk(data, (False, (Issue,)), ())
 
 
-def _walk(value: Any, annotation: Any, path: KeyPath) -> Iterator[KeyPath]:
-    markdown, models = _kinds(annotation)
+def _walk(value: Any, kinds: Kinds, path: KeyPath) -> Iterator[KeyPath]:
+    markdown, models = kinds
     if isinstance(value, str):
         if markdown:
             yield path
-    elif isinstance(value, list):
+    elif isinstance(value, list):  # a list's items may hold what the list may (`_parts` looks through lists)
         for index, item in enumerate(value):
-            yield from _walk(item, annotation, (*path, index))
+            yield from _walk(item, kinds, (*path, index))
     elif isinstance(value, dict):
         model = _model_of(value, models)
         for key, item in value.items():
-            field = _field_annotation(model, key) if model else None
+            field = _field_kinds(model, key) if model else None
             if field is not None:
                 yield from _walk(item, field, (*path, key))
 
 
 @cache
-def _kinds(annotation: Any) -> tuple[bool, tuple[type[BaseModel], ...]]:
-    """Whether a string there is Markdown, and the models a mapping there may be (once per annotation)."""
-    parts = list(_parts(annotation, False))
+def _field_kinds(model: type[BaseModel], key: str) -> Kinds | None:
+    """The kinds of a model's field, worked out once from its type."""
+    field = model.model_fields.get(key)
+    if field is None:
+        return None
+    parts = list(_parts(field.rebuild_annotation(), False))
     markdown = any(kind is str and is_markdown for kind, is_markdown in parts)
     return markdown, tuple(kind for kind, _ in parts if isinstance(kind, type) and issubclass(kind, BaseModel))
-
-
-@cache
-def _field_annotation(model: type[BaseModel], key: str) -> Any:
-    field = model.model_fields.get(key)
-    return field.rebuild_annotation() if field is not None else None
 
 
 def _parts(annotation: Any, markdown: bool) -> Iterator[tuple[Any, bool]]:
