@@ -37,15 +37,15 @@ def project(tmp_path: Path) -> Iterator[tuple[Path, Inbox, str]]:
     """A project with issues 260 and 261, an SMTP sink, and the endpoint running; yields (project, inbox, url)."""
     issues = {"260": {"issue.yaml": MINIMAL}, "261": {"issue.yaml": MINIMAL.replace("number: 260", "number: 261")}}
     root = make_project(tmp_path / "p", issues=issues)
-    url = f"http://127.0.0.1:{free_port()}/unsubscribe"
+    settings = root / "issuepdf.yaml"
+    email = f"email:\n  sender: KIC 중국 <{SENDER}>\n  unsubscribe_url: {{url}}\n"
+    settings.write_text(email.format(url="http://127.0.0.1/unsubscribe"), encoding="utf-8")
+    endpoint = make_endpoint(root, "127.0.0.1", 0)  # bound first: a port picked ahead could be taken meanwhile
+    url = f"http://127.0.0.1:{endpoint.server_address[1]}/unsubscribe"
     inbox = Inbox()
     with smtp_server(inbox) as port:
-        (root / "issuepdf.yaml").write_text(
-            f"email:\n  sender: KIC 중국 <{SENDER}>\n  unsubscribe_url: {url}\n"
-            f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n",
-            encoding="utf-8",
-        )
-        endpoint = make_endpoint(root, "127.0.0.1", int(url.split(":")[2].split("/")[0]))
+        smtp = f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n"
+        settings.write_text(email.format(url=url) + smtp, encoding="utf-8")
         thread = threading.Thread(target=endpoint.serve_forever, daemon=True)
         thread.start()
         try:
