@@ -8,15 +8,17 @@ issue and all its files together.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from pathlib import Path
 
 from .mdarticle import MARKDOWN_SUFFIXES, load_markdown
-from .problems import Problems
+from .problems import Position, Problems
 from .yamlfile import YAML_ADVICE as YAML_ADVICE
 from .yamlfile import Budget as Budget
 from .yamlfile import KeyPath as KeyPath
 from .yamlfile import Loaded as Loaded
-from .yamlfile import dotted
+from .yamlfile import TooLarge, dotted
 from .yamlfile import load_yaml as load_yaml
 from .yamlfile import read_bounded as read_bounded
 
@@ -24,11 +26,36 @@ ARTICLE_SUFFIXES = (".yaml", ".yml", *MARKDOWN_SUFFIXES)
 """The files `include:` takes: a YAML article, or a Markdown one."""
 
 
+KEPT_ARTICLES = 256
+"""Article files kept parsed in a process (a watch or serve session checks the issue on every save)."""
+_kept: OrderedDict[tuple[Path, str], tuple[Loaded, int, int]] = OrderedDict()
+
+
 def load_article(path: Path, problems: Problems, budget: Budget) -> Loaded | None:
-    """An included article file, read by its kind: Markdown (`.md`) or YAML."""
-    if path.suffix.lower() in MARKDOWN_SUFFIXES:
-        return load_markdown(path, problems, budget)
-    return load_yaml(path, problems, budget)
+    """An included article file, read by its kind: Markdown (`.md`) or YAML.
+
+    A file that read cleanly before with the same bytes is not parsed again: its data (which no stage
+    changes) is handed out as it was, and the budget is charged what the file cost it the first time.
+    """
+    raw = read_bounded(path, Problems())
+    key = (path, hashlib.sha256(raw).hexdigest()) if raw is not None else None
+    if key is not None and key in _kept:
+        loaded, nodes, chars = _kept[key]
+        _kept.move_to_end(key)
+        try:
+            budget.spend_kept(nodes, chars)
+        except TooLarge as err:
+            problems.add(Position(path), "", str(err))
+            return None
+        return loaded
+    before = (len(problems.items), len(problems.warnings), budget.nodes, budget.chars)
+    reader = load_markdown if path.suffix.lower() in MARKDOWN_SUFFIXES else load_yaml
+    fresh = reader(path, problems, budget)
+    if key is not None and fresh is not None and before[:2] == (len(problems.items), len(problems.warnings)):
+        _kept[key] = (fresh, budget.nodes - before[2], budget.chars - before[3])
+        if len(_kept) > KEPT_ARTICLES:
+            _kept.popitem(last=False)
+    return fresh
 
 
 def load_issue(issue_dir: Path, problems: Problems, budget: Budget | None = None) -> Loaded | None:

@@ -51,8 +51,12 @@ class Budget:
 
     def count(self, text: str) -> None:
         """One value holding `text` (a YAML scalar, or a Markdown paragraph, item or cell)."""
-        self.nodes += 1
-        self.chars += len(text)
+        self.spend_kept(1, len(text))
+
+    def spend_kept(self, nodes: int, chars: int) -> None:
+        """What a file read before costs again (`loader.load_article` keeps parsed files)."""
+        self.nodes += nodes
+        self.chars += chars
         if self.nodes > MAX_NODES:
             raise TooLarge(f"more than {MAX_NODES:,} values in the issue and its files (an alias bomb?); refused")
         if self.chars > MAX_CHARS:
