@@ -178,6 +178,15 @@ def test_csv_from_korean_excel_is_read_and_the_encoding_named(
     assert checked.charts["charts/c.yaml"].categories == ["베이징", "상하이"]
 
 
+@pytest.mark.expect_warnings  # the chart has no alt text
+@pytest.mark.parametrize("ending", [b"\r", b"\r\n", b"\n"])
+def test_csv_line_ends_of_every_system_are_read(make_issue: MakeIssue, ending: bytes) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines with a lone \\r; Windows with \\r\\n."""
+    data = ending.join(["도시,기업".encode(), "베이징,1531.5".encode(), "상하이,1182".encode()]) + ending
+    checked = check_issue(chart_issue(make_issue, data))
+    assert checked.charts["charts/c.yaml"].series[0].values == [1531.5, 1182.0]
+
+
 @pytest.mark.parametrize("cell", ["1.531,0", "1,5", "12,34,567", "1.2.3"])
 def test_numbers_in_unexpected_forms_name_the_cell(make_issue: MakeIssue, cell: str) -> None:
     issue = chart_issue(make_issue, f'도시,기업\n베이징,"{cell}"\n'.encode())

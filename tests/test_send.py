@@ -508,6 +508,16 @@ def test_password_never_goes_out_unencrypted_and_comes_from_env_or_keyring(
 # --- subscribers, the log, the command --------------------------------------------------------
 
 
+def test_a_subscriber_list_with_mac_line_ends_or_an_endless_cell_is_read_or_refused_by_line(tmp_path: Path) -> None:
+    """Found by the property test: a lone \\r (Excel for Mac) broke the reader with a csv traceback."""
+    subscribers = tmp_path / "subscribers.csv"
+    subscribers.write_bytes(b"email\rkim@example.org\rlee@example.org\r")
+    assert read_recipients(subscribers).addresses == ["kim@example.org", "lee@example.org"]
+    subscribers.write_bytes(b'email\n"' + b"a" * 200_000 + b'"\n')
+    with pytest.raises(IssuepdfError, match=r"subscribers.csv:2: not a readable CSV line \(field larger"):
+        read_recipients(subscribers)
+
+
 def test_subscriber_list_reports_invalid_lines_and_skips_duplicates(tmp_path: Path) -> None:
     subscribers = tmp_path / "subscribers.csv"
     subscribers.write_text(

@@ -176,7 +176,7 @@ def _with_csv(spec: ChartSpec, path: Path, where: Position | None, problems: Pro
     if text is None:
         return None
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text, newline="")))  # also a lone \r: "CSV (Macintosh)" line ends
     except csv.Error as err:
         problems.add(Position(path), "", f"cannot read CSV: {err}")
         return None

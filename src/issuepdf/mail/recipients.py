@@ -94,20 +94,23 @@ def read_recipients(path: Path) -> Recipients:
         recipients.encoding = "cp949"
     column: int | None = None
     titled = 1
-    reader = csv.reader(io.StringIO(text))
-    for row in reader:
-        cells = [cell.strip() for cell in row]
-        if not any(cells) or cells[0].startswith("#"):
-            continue
-        if column is None:
-            titles = [cell.casefold() for cell in cells]
-            column = next((i for i, title in enumerate(titles) if title in HEADER_NAMES), None)
-            if column is not None:
-                titled = len(cells)
+    reader = csv.reader(io.StringIO(text, newline=""))  # csv reads \r, \n and \r\n itself, even a lone \r
+    try:
+        for row in reader:
+            cells = [cell.strip() for cell in row]
+            if not any(cells) or cells[0].startswith("#"):
                 continue
-            column = 0
-        for address in row_addresses(cells, column, titled) or [""]:
-            recipients.add(address, reader.line_num)
+            if column is None:
+                titles = [cell.casefold() for cell in cells]
+                column = next((i for i, title in enumerate(titles) if title in HEADER_NAMES), None)
+                if column is not None:
+                    titled = len(cells)
+                    continue
+                column = 0
+            for address in row_addresses(cells, column, titled) or [""]:
+                recipients.add(address, reader.line_num)
+    except csv.Error as err:  # a field over the csv module's size limit
+        raise IssuepdfError(f"{path}:{reader.line_num}: not a readable CSV line ({err})") from err
     return recipients
 
 
