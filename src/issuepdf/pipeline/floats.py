@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from .incremental import part_starts
 from .measure import FILL_TARGET, body_boxes, measure, source_owners
 from .render import Part, render_html, single_articles
 from .typeset import typeset
@@ -180,13 +181,8 @@ def _article_starts(pages: list[Any], document: Document) -> dict[str, tuple[int
     """Each article's pages, as (first index, index after its last), from the anchors of its part; None
     when an article does not start at the top of a page of its own (a layout without those page breaks)."""
     parts = single_articles(document)
-    firsts = []
-    for part in parts:
-        found = [(i, page.anchors[part.anchor][1]) for i, page in enumerate(pages) if part.anchor in page.anchors]
-        if not found or found[0][1] - pages[found[0][0]]._page_box.content_box_y() > 1:
-            return None
-        firsts.append(found[0][0])
-    if firsts != sorted(set(firsts)):
+    firsts = part_starts(pages, parts)
+    if firsts is None:
         return None
     ends = [*firsts[1:], len(pages)]
     return {part.articles[0].id: (first, end) for part, first, end in zip(parts, firsts, ends, strict=True)}

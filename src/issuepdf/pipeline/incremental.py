@@ -123,7 +123,7 @@ class Session:
         laid_out = job.renderer.render(html)
         self.base, self.parts, self.front = laid_out, {}, {}
         self.typeset_parts = len(parts)
-        starts = _part_starts(laid_out.pages, parts)
+        starts = part_starts(laid_out.pages, parts)
         self.splittable = starts is not None
         if starts is None:
             logger.info("incremental: an article does not start a page; every build will be a full one")
@@ -199,7 +199,7 @@ def _stamp(file: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _part_starts(pages: list[Page], parts: list[Part]) -> list[int] | None:
+def part_starts(pages: list[Page], parts: list[Part]) -> list[int] | None:
     """The index of each part's first page, or None when a part does not start at a page's top."""
     starts = []
     for part in parts:
