@@ -12,13 +12,13 @@ import hashlib
 from collections import OrderedDict
 from pathlib import Path
 
-from .mdarticle import MARKDOWN_SUFFIXES, load_markdown
+from .mdarticle import MARKDOWN_SUFFIXES, parse_markdown
 from .problems import Position, Problems
 from .yamlfile import YAML_ADVICE as YAML_ADVICE
 from .yamlfile import Budget as Budget
 from .yamlfile import KeyPath as KeyPath
 from .yamlfile import Loaded as Loaded
-from .yamlfile import TooLarge, dotted
+from .yamlfile import TooLarge, dotted, parse_yaml, read_text
 from .yamlfile import load_yaml as load_yaml
 from .yamlfile import read_bounded as read_bounded
 
@@ -37,9 +37,11 @@ def load_article(path: Path, problems: Problems, budget: Budget) -> Loaded | Non
     A file that read cleanly before with the same bytes is not parsed again: its data (which no stage
     changes) is handed out as it was, and the budget is charged what the file cost it the first time.
     """
-    raw = read_bounded(path, Problems())
-    key = (path, hashlib.sha256(raw).hexdigest()) if raw is not None else None
-    if key is not None and key in _kept:
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    key = (path, hashlib.sha256(text.encode()).hexdigest())
+    if key in _kept:
         loaded, nodes, chars = _kept[key]
         _kept.move_to_end(key)
         try:
@@ -49,9 +51,9 @@ def load_article(path: Path, problems: Problems, budget: Budget) -> Loaded | Non
             return None
         return loaded
     before = (len(problems.items), len(problems.warnings), budget.nodes, budget.chars)
-    reader = load_markdown if path.suffix.lower() in MARKDOWN_SUFFIXES else load_yaml
-    fresh = reader(path, problems, budget)
-    if key is not None and fresh is not None and before[:2] == (len(problems.items), len(problems.warnings)):
+    parse = parse_markdown if path.suffix.lower() in MARKDOWN_SUFFIXES else parse_yaml
+    fresh = parse(text, path, problems, budget)
+    if fresh is not None and before[:2] == (len(problems.items), len(problems.warnings)):
         _kept[key] = (fresh, budget.nodes - before[2], budget.chars - before[3])
         if len(_kept) > KEPT_ARTICLES:
             _kept.popitem(last=False)
