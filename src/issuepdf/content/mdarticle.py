@@ -27,6 +27,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .numbering import CIRCLED, ROMAN
 from .problems import Position, Problems
 from .yamlfile import MAX_DEPTH, Budget, KeyPath, Loaded, Spot, TooLarge, parse_yaml, read_text
 
@@ -34,7 +35,6 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 """The file names read as Markdown articles."""
 BULLETS = ("○", "⬧", "•", "▶")
 """The bulletin's list markers that a line may start with (a Markdown `-` list prints `•`)."""
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 DIRECTIVE = re.compile(r"\{(?P<name>[A-Za-z_][\w-]*)\}\s*(?P<arg>.*)")
 """The info string of a directive fence: `{chart} charts/regions.yaml`."""
 PHOTO = re.compile(r'!\[(?P<caption>(?:[^\]\\]|\\.)*)\]\((?P<photo>[^\s()]+)(?:\s+"(?P<source>(?:[^"\\]|\\.)*)")?\)')
@@ -43,7 +43,6 @@ LEAD = re.compile(r"(?P<lead>▶[^\n:]*:)\s+(?P<text>\S.*)", re.DOTALL)
 """A run-in lead: `▶산업분포: 새로 진입한 …`."""
 YEAR = 1000
 """A `1.` list starting at this number or later is a paragraph opening with a year (`2021. 12. 22. …`)."""
-ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_DEPTH}).enable("table").disable("inline")
 """Blocks only: the inline Markdown of each text is read once, by the check and the render, as for YAML."""

@@ -18,8 +18,9 @@ import yaml
 
 from ..content.errors import ConvertError
 from ..content.loader import load_yaml
-from ..content.mdarticle import BULLETS, CIRCLED, MARKDOWN_SUFFIXES, ROMAN, load_markdown, parse_markdown
+from ..content.mdarticle import BULLETS, MARKDOWN_SUFFIXES, load_markdown, parse_markdown
 from ..content.model import BLOCK_TYPES
+from ..content.numbering import CIRCLED, ROMAN
 from ..content.problems import Problems, shown_path
 from ..content.yamlfile import Budget, Loaded, parse_yaml
 from ..pipeline.output import write_atomic

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..content.errors import ConvertError
 from ..content.loader import load_yaml
-from ..content.mdarticle import ROMAN
+from ..content.numbering import CIRCLED, ROMAN
 from ..content.problems import Problems, shown_path
 from ..pipeline.output import write_atomic
 from .convert import article_markdown
@@ -43,7 +43,6 @@ SOURCE = re.compile(r"출처\s*[:：]\s*")
 """A caption that names its source: `사진 1) 출처: 선전상보` prints the same as `source: 선전상보`."""
 MARKED = re.compile(r"(?P<mark>(?P<one>\d{1,2}\))|(?P<two>[①-⑳])|(?P<three>▶))\s*(?P<text>[^:：]+)")
 """A heading written with the bulletin's own marks: `1) 행사 성과`, `①개요`, `▶산업분포`."""
-CIRCLED_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 ITEM_MARK = re.compile(r"([○◦◆◇⬧▶►•]|[ivx]{1,4}\.|[①-⑳])\s*")
 """A mark an item wrote into its text (a list pasted as text, or laid out by issuepdf)."""
 NUMBER_MARK = re.compile(r"([ivx]{1,4}\.|[①-⑳]|\d{1,2}[.)])\s*")
@@ -51,8 +50,8 @@ NUMBER_MARK = re.compile(r"([ivx]{1,4}\.|[①-⑳]|\d{1,2}[.)])\s*")
 
 def _numbering(mark: str) -> tuple[str, int]:
     """The style and number of a written number mark: `vi.` → roman 6, `③` → circled 3, `2)` → paren 2."""
-    if mark[0] in CIRCLED_MARKS:
-        return "circled", CIRCLED_MARKS.index(mark[0]) + 1
+    if mark[0] in CIRCLED:
+        return "circled", CIRCLED.index(mark[0]) + 1
     if mark[0] in "ivx":
         return "roman", ROMAN.index(mark[:-1]) + 1 if mark[:-1] in ROMAN else 1
     return ("paren" if mark.endswith(")") else "decimal"), int(mark[:-1])

@@ -26,12 +26,11 @@ from .. import __version__
 from ..content.errors import TemplateFailure
 from ..content.linebreak import keep_phrases
 from ..content.markup import LineBreaking, inline, plain
+from ..content.numbering import CIRCLED, ROMAN
 from ..content.problems import Position
 from ..content.project import Project
 from .editions import PLANS, EditionPlan
-from .transform import CIRCLED, ArticleView, Document, SectionView
-
-ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
+from .transform import ArticleView, Document, SectionView
 
 
 def stylesheets(dirs: list[Path], edition_sheet: str | None = None) -> list[str]:

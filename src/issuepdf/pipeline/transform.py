@@ -31,6 +31,7 @@ from ..content.model import (
     automatic_id,
     printed_texts,
 )
+from ..content.numbering import CIRCLED
 from ..content.problems import Position
 from ..content.theme import Theme
 from ..content.validate import Checked
@@ -38,8 +39,6 @@ from .charts import ChartJob, chart_job
 from .editions import build_time
 from .placeholders import placeholder_path
 
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-"""The circled numbers of level-2 headings and of `circled` numbered lists."""
 NUMERIC = re.compile(r"^[-+−]?[\d,.]+\s*[%억만]?")
 FIGURE = re.compile(r"[-+−±]?\d")
 """A cell of a figures column starts with a number (`1,182`, `+708%`, `600개(목표)`), or is a dash."""
