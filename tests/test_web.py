@@ -17,7 +17,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 from issuepdf.cli import main
-from issuepdf.content.errors import TemplateFailure
+from issuepdf.content.errors import IssuepdfError, TemplateFailure
 from issuepdf.content.paths import SOURCE_ROOT
 from issuepdf.pipeline.build import check_issue
 from issuepdf.pipeline.contents import article_text
@@ -217,6 +217,26 @@ def test_a_failed_build_keeps_the_earlier_edition(make_issue: MakeIssue) -> None
     (issue / "layouts" / "web").mkdir(parents=True)
     (issue / "layouts" / "web" / "article.html").write_text("{% broken", encoding="utf-8")
     with pytest.raises(TemplateFailure):
+        build_site(issue)
+    assert (first.folder / "index.html").read_bytes() == before
+    assert [p.name for p in first.folder.parent.iterdir()] == ["web"]
+
+
+def test_a_disk_failing_mid_write_keeps_the_earlier_edition_and_leaves_no_half_folder(
+    make_issue: MakeIssue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue = make_issue()
+    first = build_site(issue)
+    before = (first.folder / "index.html").read_bytes()
+    written = Path.write_bytes
+
+    def full_disk(path: Path, data: bytes) -> int:
+        if path.name.endswith(".woff2"):
+            raise OSError(28, "No space left on device")
+        return written(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(IssuepdfError, match=r"cannot write the web edition to .*: No space left on device"):
         build_site(issue)
     assert (first.folder / "index.html").read_bytes() == before
     assert [p.name for p in first.folder.parent.iterdir()] == ["web"]

@@ -315,14 +315,19 @@ def write_folder(target: Path, files: dict[str, bytes]) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    except OSError as err:
+        raise IssuepdfError(f"cannot write the web edition to {target}: {err.strerror or err}") from err
+    try:
         for name, data in sorted(files.items()):
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         staging.chmod(0o755)
+        swap_in(staging, target)
     except OSError as err:
         raise IssuepdfError(f"cannot write the web edition to {target}: {err.strerror or err}") from err
-    swap_in(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already once swapped in; a failed write leaves nothing
 
 
 def swap_in(folder: Path, target: Path) -> None:
