@@ -24,6 +24,13 @@ WORD_JOINER = "\u2060"
 BREAK = "\u200b"
 """ZERO WIDTH SPACE: allows a line break where it stands; pdftotext and copy-paste drop it (tested)."""
 
+
+def squeezed(text: str) -> str:
+    """Text as a reader sees it on one line: without the joiners and break marks line breaking adds, and
+    each run of whitespace one space (for messages, titles in mail, comparisons)."""
+    return " ".join(text.replace(WORD_JOINER, "").replace(BREAK, "").split())
+
+
 MAX_GLUED_WIDTH = 30
 """The widest word glued whole, in half-width units (a Hangul syllable or Hanja counts 2): 15 syllables.
 

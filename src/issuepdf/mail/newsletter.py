@@ -22,6 +22,7 @@ from typing import Any
 
 import css_inline
 
+from ..content.linebreak import squeezed
 from ..content.model import Issue
 from ..content.settings import EmailSettings, fill_template
 from ..pipeline.contents import ArticleEntry, SectionEntry
@@ -86,14 +87,9 @@ def pdf_page_url(pdf_url: str, page: int) -> str:
     return f"{pdf_url}#page={page}"
 
 
-def spaced(text: str) -> str:
-    """A title as one line without the word joiners the PDF's line breaking adds."""
-    return " ".join(text.replace("\u2060", "").split())
-
-
 def shortened(text: str, limit: int = LEAD_LIMIT) -> str:
     """The text, or its first `limit` characters ending at a word and `…`."""
-    text = spaced(text)
+    text = squeezed(text)
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
@@ -157,9 +153,9 @@ def text_body(edition: Edition, unsubscribe: str) -> str:
     lines.append(fill_template(edition.settings.intro, edition.values))
     lines.append(f"PDF: {edition.pdf_url}" if not edition.settings.attach_pdf else f"첨부: {edition.about}")
     for section in edition.contents:
-        lines += ["", f"■ {spaced(section.title)}"]
+        lines += ["", f"■ {squeezed(section.title)}"]
         for article in section.articles:
-            lines += ["", f"{spaced(article.label)} · {article.page}쪽"]
+            lines += ["", f"{squeezed(article.label)} · {article.page}쪽"]
             if article.lead:
                 lines.append(shortened(article.lead))
             if web := edition.web(article):
@@ -184,7 +180,7 @@ def html_body(edition: Edition, unsubscribe: str) -> str:
         "</td></tr>",
     ]
     for section in edition.contents:
-        rows.append(f'<tr><td class="section"><h2>{e(spaced(section.title))}</h2></td></tr>')
+        rows.append(f'<tr><td class="section"><h2>{e(squeezed(section.title))}</h2></td></tr>')
         rows += [_article_row(edition, article) for article in section.articles]
     closing = "".join(f"<p>{e(line)}</p>" for line in edition.closing())
     rows.append(f'<tr><td class="footer">{closing}<p><a href="{e(unsubscribe)}">수신거부</a></p></td></tr>')
@@ -226,11 +222,11 @@ def _article_row(edition: Edition, article: ArticleEntry) -> str:
     then the links: the web page and the PDF page."""
     e = html.escape
     web, page = edition.web(article), edition.page(article)
-    heading = e(spaced(title_line(article.number, None, article.title)))
+    heading = e(squeezed(title_line(article.number, None, article.title)))
     title = f'<a href="{e(web)}">{heading}</a>' if web else heading
     links = [f'<a href="{e(web)}">웹에서 읽기</a>'] if web else []
     links.append(f'<a href="{e(page)}">PDF {article.page}쪽</a>' if page else f"PDF {article.page}쪽")
-    meta = e(spaced(article.section)) + (f' · <span class="tag">{e(article.tag)}</span>' if article.tag else "")
+    meta = e(squeezed(article.section)) + (f' · <span class="tag">{e(article.tag)}</span>' if article.tag else "")
     lead = f'<p class="lead">{e(shortened(article.lead))}</p>' if article.lead else ""
     return (
         f'<tr><td class="article"><p class="meta">{meta}</p><h3>{title}</h3>{lead}'

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..content.linebreak import squeezed
 from ..content.markup import reader_text
 from ..content.problems import Problems
 from .measure import marked, roots
@@ -89,7 +90,7 @@ def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
             if src not in printed.overflows and isinstance(box, boxes.TextBox | boxes.ReplacedBox | boxes.TableBox):
                 past = _past_edge(box, area)
                 if past > TOLERANCE_PX:
-                    what = _short(_spaced(box.text)) if isinstance(box, boxes.TextBox) else box.element_tag
+                    what = _short(squeezed(box.text)) if isinstance(box, boxes.TextBox) else box.element_tag
                     printed.overflows[src] = (number, what, past / PX_PER_MM)
     return printed
 
@@ -145,21 +146,16 @@ def _difference(written: str, expected: str, printed: str) -> str | None:
     if expected == printed:
         return None
     if not printed:
-        return f"not printed at all: '{_short(_spaced(written))}'"
+        return f"not printed at all: '{_short(squeezed(written))}'"
     at = [i for i, char in enumerate(written) if not IGNORED.fullmatch(char)]  # squeezed index → written index
     matcher = difflib.SequenceMatcher(None, expected, printed, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("delete", "replace"):
-            lost = _spaced(written[at[i1] : at[i2 - 1] + 1])
-            return f"text not printed: '{_short(lost)}' (after '{_spaced(written[: at[i1]])[-15:]}')"
+            lost = squeezed(written[at[i1] : at[i2 - 1] + 1])
+            return f"text not printed: '{_short(lost)}' (after '{squeezed(written[: at[i1]])[-15:]}')"
         if tag == "insert":
             return f"text printed that is not in the source: '{_short(printed[j1:j2])}'"
     return None
-
-
-def _spaced(text: str) -> str:
-    """Text with joiners removed and runs of whitespace as one space, as a reader sees it."""
-    return " ".join(text.replace("\u2060", "").replace("\u200b", "").split())
 
 
 def _short(text: str, limit: int = 30) -> str:
