@@ -31,7 +31,7 @@ from ..content.errors import InvalidIssue, IssuepdfError, OverBudget
 from ..content.loader import load_yaml
 from ..content.model import Issue, Photo
 from ..content.problems import Problems
-from ..content.settings import EmailSettings, email_settings, fill_template, load_settings, one_line
+from ..content.settings import EmailSettings, email_settings, fill_template, one_line
 from ..pipeline.build import Run, begin, build_checked, check_project
 from ..pipeline.contents import SectionEntry
 from ..pipeline.editions import PLANS
@@ -160,7 +160,7 @@ def compose(issue_dir: Path, out_dir: Path | None = None) -> Draft:
                 raise over_budget(size, budget, largest_images(result.pdf, issue_dir, issue)[:LISTED_IMAGES])
             entries = result.contents()
             pdf = result.pdf.read_bytes()
-            site_url = load_settings(issue_dir).site_url
+            site_url = project.settings.site_url
             edition, attachment = make_edition(issue, settings, entries, pdf, result.pages, site_url)
             message = draft_message(edition, attachment, pdf)
             staged = Path(folder) / eml.name

@@ -29,7 +29,6 @@ from ..content.errors import IssuepdfError, StrictFailure, TemplateFailure
 from ..content.fonts import use_project_fonts
 from ..content.model import Chart, Heading, Photo
 from ..content.project import Project
-from ..content.settings import load_settings
 from ..pipeline.build import Run, Timer, check_project
 from ..pipeline.contents import lead
 from ..pipeline.logs import WarningCounter, counting_warnings, quiet_chatty_libraries
@@ -116,7 +115,7 @@ def build_site_checked(
     """Write the web edition of an issue already checked, reusing the run's prepared document (charts)."""
     project, timer = run.project, run.timer
     document = run.prepared()
-    settings = load_settings(project.issue_dir)
+    settings = project.settings
     with timer.step("media"):
         media = collect_media(document, project)
     pages = {view.id: page_name(view.id) for view in document.articles}
