@@ -26,6 +26,7 @@ from issuepdf.content.settings import ServeSettings
 from issuepdf.editor.serve import serve
 
 from .support.archives import project, write_issue
+from .support.pdfs import word_center
 
 WAIT_S = 60
 EDITED = "articles/ico-cctv-p2e.yaml"
@@ -199,7 +200,8 @@ def test_the_page_follows_edits_breaks_and_fixes_and_a_click_finds_the_source(is
         assert images(browser) == after
 
         # a click on the marked paragraph names its file, line and column
-        page, (x, y) = word_center(state(url)["pdf"], url, MARK)
+        with urllib.request.urlopen(url + state(url)["pdf"].lstrip("/")) as response:
+            page, (x, y) = word_center(response.read(), MARK)
         browser.js(f"document.getElementById('page-{page}').scrollIntoView()")
         box = browser.wait(
             f"(() => {{ const img = document.querySelector('#page-{page} img');"
@@ -214,20 +216,6 @@ def test_the_page_follows_edits_breaks_and_fixes_and_a_click_finds_the_source(is
         assert shown == f"{EDITED}:{line}:{col}"
         link = browser.js("document.querySelector('#source a').href")
         assert link == f"vscode://file{(issue / EDITED).resolve()}:{line}:{col}"
-
-
-def word_center(pdf_link: str, url: str, word: str) -> tuple[int, tuple[float, float]]:
-    """The page (from 1) and centre (CSS pixels) of `word` in the served PDF, from poppler's word boxes."""
-    with urllib.request.urlopen(url + pdf_link.lstrip("/")) as response:
-        pdf = response.read()
-    xhtml = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout
-    pages = xhtml.decode().split("<page ")[1:]
-    for number, page in enumerate(pages, start=1):
-        found = re.search(rf'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">{word}', page)
-        if found:
-            x0, y0, x1, y1 = (float(v) * 96 / 72 for v in found.groups())
-            return number, ((x0 + x1) / 2, (y0 + y1) / 2)
-    raise AssertionError(f"{word} is not in the PDF")
 
 
 def request(url: str, method: str = "GET", host: str | None = None) -> tuple[int, bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,18 @@ def pdf_text(pdf: Path, first: int | None = None, last: int | None = None) -> st
     if last:
         args += ["-l", str(last)]
     return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def word_center(pdf: bytes, word: str) -> tuple[int, tuple[float, float]]:
+    """The page (from 1) and centre (CSS pixels from the page's top left) of the first word starting with
+    `word`, from poppler's word boxes."""
+    xhtml = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    for number, page in enumerate(xhtml.decode().split("<page ")[1:], start=1):
+        found = re.search(rf'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">{word}', page)
+        if found:
+            x0, y0, x1, y1 = (float(v) * 96 / 72 for v in found.groups())
+            return number, ((x0 + x1) / 2, (y0 + y1) / 2)
+    raise AssertionError(f"{word} is not in the PDF")
 
 
 def page_texts(pdf: Path) -> list[str]:

@@ -94,6 +94,16 @@ class Loaded:
         (read once, after the includes are spliced in)."""
         return list(_strings(self.data))
 
+    def value(self, path: KeyPath) -> Any:
+        """The data at `path`, or None where the path leads nowhere."""
+        data = self.data
+        for part in path:
+            try:
+                data = data[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return data
+
     def position(self, path: KeyPath, *, key: bool = False) -> Position | None:
         spot = self.spot(path)
         if spot is None:

@@ -6,8 +6,9 @@ even inside the article that was edited. Versions are forgotten when everything 
 stylesheet or font change may change how the same boxes look).
 
 The source map comes from the layout itself: the render stage marks the outermost element of every
-block and article title with `data-src`, and every box of a page belongs to the nearest marked element
-above its own; a click on the image finds the smallest rectangle under it.
+block and article title with `data-src`, and each part of a block written at its own place (a table cell,
+a list item) with `data-at`. Every box of a page belongs to the nearest marked elements above its own; a
+click on the image finds the smallest rectangle under it.
 """
 
 from __future__ import annotations
@@ -101,11 +102,13 @@ class Versions:
 
 
 def _view(version: str, page: Page, areas: dict[str, Rect], document: Document) -> PageView:
+    """The page's size and its areas with their places; a part's area (a cell, an item) before its block's,
+    so that of two equal rectangles the click names the finer place."""
     left, top = page.bleed["left"], page.bleed["top"]
     placed = []
-    for src, (x, y, width, height) in areas.items():
-        source = document.sources.get(src)
-        position = source.position if source else None
+    for key, (x, y, width, height) in sorted(areas.items(), key=lambda area: "/" not in area[0]):
+        source = document.sources.get(key)
+        position = document.parts.get(key) if source is None else source.position
         if position is not None:
             place = Place(Path(position.file).resolve(), position.line, position.col)
             placed.append(((x + left, y + top, width, height), place))
@@ -113,22 +116,24 @@ def _view(version: str, page: Page, areas: dict[str, Rect], document: Document) 
     return PageView(version, *size, placed)
 
 
-def _owners(pages: list[Page]) -> dict[int, str]:
-    """Element (by id) → the source key of the marked element it is in, for the HTML roots of `pages`."""
-    owners: dict[int, str] = {}
+def _owners(pages: list[Page]) -> dict[int, tuple[str, ...]]:
+    """Element (by id) → the keys of the marked elements it is in: its block's `data-src`, then the
+    `data-at` of the part of the block it prints, if any; for the HTML roots of `pages`."""
+    owners: dict[int, tuple[str, ...]] = {}
     roots = {id(root): root for root in (page._page_box.children[0].element for page in pages)}
-    for root in roots.values():
-        for element in root.iter():
-            src = element.get("data-src")
-            if src is not None:
-                for inner in element.iter():
-                    owners[id(inner)] = src
+    for attribute, depth in (("data-src", 0), ("data-at", 1)):
+        for root in roots.values():
+            for element in root.iter():
+                key = element.get(attribute)
+                if key is not None:
+                    for inner in element.iter():
+                        owners[id(inner)] = (*owners.get(id(inner), ())[:depth], key)
     return owners
 
 
-def _facts(page: Page, owners: dict[int, str]) -> tuple[str, dict[str, Rect]]:
-    """The page's fingerprint (every box's kind, place, text, colour and image) and, per source key,
-    the rectangle around its boxes; one walk over the boxes."""
+def _facts(page: Page, owners: dict[int, tuple[str, ...]]) -> tuple[str, dict[str, Rect]]:
+    """The page's fingerprint (every box's kind, place, text, colour and image) and, per source or part
+    key, the rectangle around its boxes; one walk over the boxes."""
     from weasyprint.formatting_structure import boxes
 
     digest = hashlib.blake2b(digest_size=16)
@@ -144,9 +149,9 @@ def _facts(page: Page, owners: dict[int, str]) -> tuple[str, dict[str, Rect]]:
             f"{type(box).__name__}\0{x:.2f},{y:.2f},{width:.2f},{height:.2f}\0{text}\0{image}\0"
             f"{box.style['color']}\0{box.style['background_color']}\1".encode()
         )
-        src = owners.get(id(element))
-        if src is not None and width > 0 and height > 0:
-            areas[src] = _union(areas.get(src), (x, y, width, height))
+        if width > 0 and height > 0:
+            for key in owners.get(id(element), ()):
+                areas[key] = _union(areas.get(key), (x, y, width, height))
         if isinstance(box, boxes.ParentBox):
             stack.extend(reversed(box.children))
     return digest.hexdigest(), areas

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from math import ceil
 from pathlib import Path
@@ -56,6 +57,8 @@ class CellView:
     align: str | None = None
     head: bool = False
     group_start: bool = False
+    at: tuple[str | int, ...] = ()
+    """Where the cell stands in its block as written (`("table", 2, 1)`), for `BlockView.at`."""
 
 
 @dataclass
@@ -75,12 +78,20 @@ class BlockView:
     """For tables: (width in percent, alignment) per printed column."""
     src: str = ""
     """The block's key in `Document.sources`; the layout checks report by it."""
+    parts: frozenset[str] = frozenset()
+    """The places inside the block written at their own position (`table.2.1`, `list.3`)."""
 
     @property
     def attributes(self) -> Markup:
         """The block's id (when given) and source index, for its template's outermost element."""
         given = getattr(self.block, "id", None)
         return Markup(' data-src="{}"{}').format(self.src, Markup(' id="{}"').format(given) if given else "")
+
+    def at(self, *place: str | int) -> Markup:
+        """`data-at` for the element printing one part of the block (a cell, an item), when that part
+        has its own position: a click on the page then finds the part, not the whole block."""
+        part = ".".join(map(str, place))
+        return Markup(' data-at="{}/{}"').format(self.src, part) if part in self.parts else Markup("")
 
 
 def title_line(number: int | None, tag: str | None, title: str) -> str:
@@ -131,6 +142,9 @@ class Document:
     """How many charts had to be rendered (not found in the cache)."""
     sources: dict[str, Source] = field(default_factory=dict)
     """Every block and article title as written, by the key the HTML carries in `data-src`."""
+    parts: dict[str, Position] = field(default_factory=dict)
+    """Where each part of a block (a cell, an item) was written, by the key the HTML carries in `data-at`
+    (`0.2.5/table.2.1`). Only clicks on a page use it; the layout checks keep to whole blocks."""
 
     @property
     def articles(self) -> list[ArticleView]:
@@ -148,6 +162,7 @@ class _Context:
     charts: list[ChartJob] = field(default_factory=list)
     placeholders: dict[Path, str] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
+    parts: dict[str, Position] = field(default_factory=dict)
 
     def source(self, keypath: KeyPath, written: Any) -> str:
         """Remember where and what `keypath` was written; its key goes into the HTML as `data-src`.
@@ -158,6 +173,29 @@ class _Context:
         key = ".".join(str(part) for part in keypath if isinstance(part, int))
         self.sources[key] = Source(loaded.position(keypath) if loaded else None, list(printed_texts(written)))
         return key
+
+    def block_parts(self, key: str, keypath: KeyPath) -> frozenset[str]:
+        """Record where each part of the block at `keypath` was written; the parts (`table.2.1`) that have
+        a position of their own."""
+        loaded = self.checked.loaded
+        if loaded is None:
+            return frozenset()
+        found = []
+        for sub in _inner_paths(loaded.value(keypath)):
+            spot = loaded.spots.get((*keypath, *sub))
+            if spot is not None:
+                part = ".".join(map(str, sub))
+                self.parts[f"{key}/{part}"] = spot.value
+                found.append(part)
+        return frozenset(found)
+
+
+def _inner_paths(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Every key path below `data` (not `data` itself)."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        yield (*path, key)
+        yield from _inner_paths(value, (*path, key))
 
 
 @dataclass(frozen=True)
@@ -173,7 +211,13 @@ def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Docum
     context = _Context(checked, theme, fonts_id, cache)
     sections = [_section(context, s, section) for s, section in enumerate(checked.issue.sections, start=1)]
     return Document(
-        checked.issue, sections, context.charts, context.placeholders, build_time(checked), sources=context.sources
+        checked.issue,
+        sections,
+        context.charts,
+        context.placeholders,
+        build_time(checked),
+        sources=context.sources,
+        parts=context.parts,
     )
 
 
@@ -195,6 +239,7 @@ def _blocks(context: _Context, body: list[Block], article: KeyPath) -> list[Bloc
     views = _numbered_blocks(context, body)
     for b, (block, view) in enumerate(zip(body, views, strict=True)):
         view.src = context.source((*article, "body", b), block)
+        view.parts = context.block_parts(view.src, (*article, "body", b))
     return views
 
 
@@ -253,18 +298,18 @@ def _chart(context: _Context, block: Chart, label: str) -> BlockView:
     return BlockView("chart", block, label, image=image, spec=spec)
 
 
-def _cell(value: Any, align: str | None) -> CellView:
+def _cell(value: Any, align: str | None, at: tuple[str | int, ...]) -> CellView:
     if isinstance(value, Cell):
-        cell = _cell(value.text, value.align or align)
+        cell = _cell(value.text, value.align or align, (*at, "text"))
         cell.colspan, cell.rowspan, cell.head = value.colspan, value.rowspan, value.head
         return cell
     if value is None:
-        return CellView("", align=align)
+        return CellView("", align=align, at=at)
     if isinstance(value, int | float) and not isinstance(value, bool):
         # Printed as written: a year stays 2021; write "1,182" as text for separators.
-        return CellView(str(value), align=align or "right")
+        return CellView(str(value), align=align or "right", at=at)
     text = str(value)
-    return CellView(text, align=align or ("right" if NUMERIC.fullmatch(text.strip()) else None))
+    return CellView(text, align=align or ("right" if NUMERIC.fullmatch(text.strip()) else None), at=at)
 
 
 def _table(table: Table, label: str) -> BlockView:
@@ -272,8 +317,8 @@ def _table(table: Table, label: str) -> BlockView:
     ncols = max(sum(_span(c) for c in row) for row in [*table.header, *table.table])
     aligns: list[str | None] = [*table.align] or _figure_columns(table.table, ncols)
     widths = table.widths or [1.0] * ncols
-    header = [[_cell(c, None) for c in row] for row in table.header]
-    rows = [_row(row, aligns) for row in table.table]
+    header = [[_cell(c, None, ("header", r, i)) for i, c in enumerate(row)] for r, row in enumerate(table.header)]
+    rows = [_row(row, aligns, r) for r, row in enumerate(table.table)]
     total = sum(widths) * table.groups
     columns: list[tuple[float, str]] = [
         (100 * w / total, a or "left") for _ in range(table.groups) for w, a in zip(widths, aligns, strict=True)
@@ -303,11 +348,11 @@ def _figure_columns(rows: list[list[Any]], ncols: int) -> list[str | None]:
     return [None, *("right" if is_figures else None for is_figures in figures[1:])]
 
 
-def _row(row: list[Any], aligns: list[str | None]) -> list[CellView]:
+def _row(row: list[Any], aligns: list[str | None], r: int) -> list[CellView]:
     """Cells with their column's alignment, counting columns that spanning cells cover."""
     cells, column = [], 0
-    for value in row:
-        cells.append(_cell(value, aligns[column] if column < len(aligns) else None))
+    for i, value in enumerate(row):
+        cells.append(_cell(value, aligns[column] if column < len(aligns) else None, ("table", r, i)))
         column += _span(value)
     return cells
 
@@ -321,5 +366,5 @@ def _joined(groups: list[list[CellView]]) -> list[CellView]:
     out: list[CellView] = []
     for g, row in enumerate(groups):
         for i, cell in enumerate(row):
-            out.append(CellView(cell.text, cell.colspan, cell.rowspan, cell.align, cell.head, g > 0 and i == 0))
+            out.append(replace(cell, group_start=g > 0 and i == 0))
     return out
