@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,12 +26,19 @@ WAIT_S = 30
 
 
 @contextmanager
-def watching(issue: Path) -> Iterator[queue.Queue[Outcome]]:
-    """A watch of `issue` in a thread, its outcomes in a queue; stopped at the end of the block."""
+def watching(issue: Path, told: Callable[[Outcome], None] | None = None) -> Iterator[queue.Queue[Outcome]]:
+    """A watch of `issue` in a thread, its outcomes in a queue (each also `told`, in the watch's thread, before
+    it is queued); stopped at the end of the block."""
     outcomes: queue.Queue[Outcome] = queue.Queue()
     stop = threading.Event()
+
+    def outcome(result: Outcome) -> None:
+        if told is not None:
+            told(result)
+        outcomes.put(result)
+
     thread = threading.Thread(
-        target=watch, args=(issue,), kwargs={"on_outcome": outcomes.put, "stop": stop, "debounce_ms": 100}
+        target=watch, args=(issue,), kwargs={"on_outcome": outcome, "stop": stop, "debounce_ms": 100}
     )
     thread.start()
     try:
@@ -63,6 +70,24 @@ def test_watch_survives_a_broken_save_and_rebuilds_when_fixed(make_issue: MakeIs
         fixed = outcomes.get(timeout=WAIT_S)
         assert fixed.result is not None
         assert "고친 두 번째 문단." in pdf_text(pdf)
+
+
+def test_a_save_made_as_the_first_build_ends_is_built(make_issue: MakeIssue) -> None:
+    """The watcher is in place before the first build: a save made right after it (here, as the watch
+    reports it) is seen. Built first and watched after, that save was lost until the next one."""
+    issue = make_issue()
+    saved: list[bool] = []
+
+    def save_once(_outcome: Outcome) -> None:
+        if not saved:
+            saved.append(True)
+            (issue / "issue.yaml").write_text(MINIMAL.replace("두 번째 문단.", "곧바로 고친 문단."), encoding="utf-8")
+
+    with watching(issue, save_once) as outcomes:
+        assert outcomes.get(timeout=WAIT_S).result is not None
+        second = outcomes.get(timeout=WAIT_S)
+        assert second.result is not None
+        assert "곧바로 고친 문단." in pdf_text(second.result.pdf)
 
 
 def test_watch_waits_for_an_issue_folder_renamed_away_and_back(make_issue: MakeIssue, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from ..pipeline.transform import Document
 
 Rect = tuple[float, float, float, float]
+_MAKING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,12 @@ class PageView:
     png: bytes | None = None
 
     def image(self) -> bytes | None:
-        """The PNG, made from its PDF the first time it is asked for."""
-        if self.png is None and self.source is not None:
-            self.png = self.source.png(self.index)
-        return self.png
+        """The PNG, made from its PDF the first time it is asked for (by the build or by a page's request,
+        whichever comes first: PDFium renders one page at a time anyway)."""
+        with _MAKING:
+            if self.png is None and self.source is not None:
+                self.png = self.source.png(self.index)
+            return self.png
 
 
 @dataclass

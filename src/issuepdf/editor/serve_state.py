@@ -88,7 +88,8 @@ class LiveIssue:
         if problems or self.base is None:
             return  # the build stops at the same problem, and says so
         versions, new = self.versions.of(pages, document)
-        if not self._rasterise(new):
+        rest = self._rasterise(new)
+        if rest is None:
             return
         with self.condition:
             shown = list(self.shown)
@@ -97,6 +98,7 @@ class LiveIssue:
             if self.watching and self.changed:
                 first = self.shown[self.changed[0]]
                 self.condition.wait_for(lambda: first in self.fetched, timeout=HANDOVER_S)
+        _make_images(rest)
 
     def laid_out(self, laid_out: weasyprint.Document, document: Document, full: bool) -> None:
         """The whole issue is laid out: show every page now, unless all are new (they come from the PDF)."""
@@ -104,24 +106,30 @@ class LiveIssue:
         if full:
             self.versions.forget()
         versions, new = self.versions.of(laid_out.pages, document)
-        if not full and self._rasterise(new):
+        if full:
+            return
+        rest = self._rasterise(new)
+        if rest is not None:
             with self.condition:
                 self._show(versions)
+            _make_images(rest)
 
-    def _rasterise(self, pages: list[Page]) -> bool:
-        """Make the images of new pages now, if this build's budget allows (the first pages it lays out, those
-        of the edited article, always); whether they are made."""
+    def _rasterise(self, pages: list[Page]) -> list[PageView] | None:
+        """Rasterise new pages now, if this build's budget allows (the first pages it lays out, those of the
+        edited article, always): the first page's image at once, as a watching page asks for it first; the
+        views whose images are to be made next, once the pages are shown. None: they wait for the PDF."""
         if len(pages) > self.eager_left and self.eager_left < EAGER_PAGES:
             self.eager_left = 0
-            return False
+            return None
         self.eager_left = max(self.eager_left - len(pages), 0)
-        if pages:
-            source = pages_pdf(self.base, pages)
-            for index, page in enumerate(pages):
-                view = self.versions.views[self.versions.known[id(page)][1]]
-                view.source, view.index = source, index
-                view.image()
-        return True
+        if not pages:
+            return []
+        source = pages_pdf(self.base, pages)
+        views = [self.versions.views[self.versions.known[id(page)][1]] for page in pages]
+        for index, view in enumerate(views):
+            view.source, view.index = source, index
+        views[0].image()
+        return views[1:]
 
     def _show(self, versions: list[str]) -> None:
         """Put `versions` on screen (condition held); the pages that differ from those shown are the changed."""
@@ -201,6 +209,12 @@ class LiveIssue:
         with self.condition:
             self.status = "stopped"
             self._moved()
+
+
+def _make_images(views: list[PageView]) -> None:
+    """Make the images of pages already shown (a page may have asked for one meanwhile: it is made once)."""
+    for view in views:
+        view.image()
 
 
 def differing(old: list[str], new: list[str]) -> list[int]:

@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 DEBOUNCE_MS = 300
 STEP_MS = 5
 """How long the folder must stay quiet before a rebuild starts: an editor's save is one burst of writes."""
+WAKE_MS = 50
+"""The watcher reports this often when nothing changed: the first build waits for its first report, so
+that it runs once the watcher is in place (a save made while it runs is then seen; built before, a save
+between the build and the watcher's start was lost)."""
 GONE_POLL_S = 0.5
 """How often to look for an issue folder that was renamed away."""
 IGNORED_SUFFIXES = (".tmp", ".swp", ".swx", "~")
@@ -87,18 +91,22 @@ def watch(
         on_outcome(rebuild(issue_dir, session, output, edition, strict))
 
     while _present(issue_dir, on_outcome, stop or threading.Event()):
-        again()
-        for _changes in watchfiles.watch(
+        built = False
+        for changes in watchfiles.watch(
             *folders,
             watch_filter=relevant,
             debounce=debounce_ms,
             step=STEP_MS,
             stop_event=stop,
             raise_interrupt=False,
+            rust_timeout=WAKE_MS,
+            yield_on_timeout=True,
         ):
             if not issue_dir.is_dir():
                 break  # wait for it, then watch it afresh
-            again()
+            if changes or not built:
+                built = True
+                again()
         else:
             return
 

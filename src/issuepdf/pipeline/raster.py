@@ -72,8 +72,11 @@ class PdfPages:
 
 
 def _png(pixels: bytes, width: int, height: int, stride: int, channels: int) -> bytes:
-    """An RGB(A) bitmap as PNG, rows unfiltered and zlib at level 1: a page (white, with text) shrinks as
-    well as with Pillow's adaptive filters, in a quarter of the time (10 ms against 30-45 ms at 96 dpi)."""
+    """An RGB(A) bitmap as PNG, rows unfiltered, deflated by ISA-L at level 1: a page at 96 dpi in 1.7 ms
+    (zlib at level 1: 9.6 ms; Pillow with its adaptive filters: 30-45 ms), 300 KB against zlib's 230 KB,
+    which a browser on the same machine reads at once."""
+    from isal import isal_zlib
+
     row = width * channels
     raw = b"".join(b"\0" + pixels[y * stride : y * stride + row] for y in range(height))
     colour = {1: 0, 3: 2, 4: 6}[channels]
@@ -82,7 +85,8 @@ def _png(pixels: bytes, width: int, height: int, stride: int, channels: int) -> 
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b"")
+    image = chunk(b"IDAT", isal_zlib.compress(raw, 1))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + image + chunk(b"IEND", b"")
 
 
 def pages_pdf(document: weasyprint.Document, pages: list[Page]) -> PdfPages:

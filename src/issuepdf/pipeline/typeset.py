@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 from ..content.errors import LayoutTimeout
 from ..content.images import printable_bytes
 from .justify import even_out
+from .stylesheets import install as install_stylesheet_cache
 
 if TYPE_CHECKING:
     import weasyprint
@@ -101,6 +102,7 @@ def typeset(
     """
     import weasyprint
 
+    install_stylesheet_cache()
     stylesheets = []
     if first_page is not None:
         stylesheets.append(weasyprint.CSS(string=f"@page :first {{ counter-reset: page {first_page} }}"))
