@@ -67,6 +67,8 @@ def _child(kind: str, issue_dir: Path, html: Path | None) -> None:
         seconds = time.perf_counter() - start
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if kind == "preview":  # the server is the child; this process only watched it
+        own, children = children, 0
     print(json.dumps({"seconds": seconds, "peak_mb": own, "children_mb": children}))
 
 
