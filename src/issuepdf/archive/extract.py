@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from typing import Any
 from ..content.errors import BadArchive, IssuepdfError
 from ..content.paths import project_root
 from ..pipeline.editions import BUILD_RECORD, archive_name_problem, build_record, record_differences
+from ..pipeline.output import staged_folder
 
 FILE_LIMIT = 50_000_000
 """Bytes one embedded file may unpack to: ten times the largest camera photo."""
@@ -209,29 +208,13 @@ def _record(pdf: Path, data: bytes | None) -> dict[str, Any] | None:
 
 
 def _write_folder(target: Path, contents: dict[str, bytes]) -> list[Path]:
-    """Write every file into a staging folder beside `target`, then move it into place: a new folder by
-    one rename; an existing empty one (perhaps the working folder, which must stay) entry by entry."""
+    """Write the files into place whole: a new folder by one rename; an existing empty one (perhaps the
+    working folder, which must stay) entry by entry."""
     place = target.absolute()
-    try:
-        place.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{place.name}.", suffix=".extract", dir=place.parent))
-    except OSError as err:
-        raise IssuepdfError(f"cannot write {target}: {err.strerror}") from err
-    try:
-        for name, data in sorted(contents.items()):
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        staging.chmod(0o755)
+    with staged_folder(place, contents, f"cannot write {target}") as staging:
         if place.is_dir():
             for entry in sorted(staging.iterdir()):
                 os.rename(entry, place / entry.name)
         else:
             os.rename(staging, place)
-    except BaseException as err:
-        if isinstance(err, OSError):
-            raise IssuepdfError(f"cannot write {target}: {err.strerror}; nothing was written") from err
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return [target / name for name in sorted(contents)]

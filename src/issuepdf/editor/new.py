@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from ..content.problems import Problems
 from ..content.project import Project
 from ..content.todo import PLACEHOLDER
 from ..content.validate import check
+from ..pipeline.output import staged_folder
 
 ISSUE_INTERVAL = dt.timedelta(days=7)
 ARTICLE_KEYS = {"tag": "분류", "source": "출처", "outlet": "매체", "credit": "출처"}
@@ -87,23 +87,11 @@ def new_issue(source: Path | None = None, issues_dir: Path = Path("issues"), mar
         raise NewIssueError(f"{target} already exists; nothing was written (remove it or edit it)")
     text, articles_md = skeleton(old, _settings(source / "issue.yaml"), number, date, markdown)
     layouts = (source / "layouts").is_dir()
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".new-{number}-", dir=source.parent))
-    except OSError as err:
-        raise NewIssueError(f"cannot write in {source.parent}: {err.strerror}") from err
-    try:
-        (staging / "issue.yaml").write_text(text, encoding="utf-8")
-        for name, article in articles_md.items():
-            (staging / name).parent.mkdir(exist_ok=True)
-            (staging / name).write_text(article, encoding="utf-8")
+    files = {"issue.yaml": text.encode(), **{name: article.encode() for name, article in articles_md.items()}}
+    with staged_folder(target, files, f"cannot create {target}", NewIssueError) as staging:
         if layouts:
             shutil.copytree(source / "layouts", staging / "layouts")
-        staging.chmod(0o755)
         os.rename(staging, target)  # the folder appears whole or not at all
-    except OSError as err:
-        raise NewIssueError(f"cannot create {target}: {err.strerror}; nothing was written") from err
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     articles = sum(len(section.articles) for section in old.sections)
     return Started(target, old, number, date, articles, layouts)
 

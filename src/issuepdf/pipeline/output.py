@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,32 @@ def write_atomic(path: Path, data: bytes) -> None:
         if isinstance(err, OSError):
             raise IssuepdfError(f"cannot write {path}: {err.strerror}; the earlier file is unchanged") from err
         raise
+
+
+@contextmanager
+def staged_folder(
+    target: Path, files: dict[str, bytes], failure: str, error: type[IssuepdfError] = IssuepdfError
+) -> Iterator[Path]:
+    """A new hidden folder beside `target` holding `files`, for the block to move into place: the folder
+    then appears whole or not at all. It is removed at the end (once moved, nothing is left of it). An
+    OSError, in writing or in the block's move, is raised as `error("<failure>: <reason>; nothing was
+    written")`."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
+    except OSError as err:
+        raise error(f"{failure}: {err.strerror or err}") from err
+    try:
+        for name, data in sorted(files.items()):
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        staging.chmod(0o755)
+        yield staging
+    except OSError as err:
+        raise error(f"{failure}: {err.strerror or err}; nothing was written") from err
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def replace_together(moves: list[tuple[Path, Path]]) -> None:

@@ -32,7 +32,7 @@ from ..content.project import Project
 from ..pipeline.build import Run, Timer, check_project
 from ..pipeline.contents import lead
 from ..pipeline.logs import WarningCounter, counting_warnings, quiet_chatty_libraries
-from ..pipeline.output import build_lock
+from ..pipeline.output import build_lock, staged_folder
 from ..pipeline.render import _template_message, environment
 from ..pipeline.transform import ArticleView, Document
 from .fonts import TEXT_FAMILIES, font_css, font_files, user_cache
@@ -311,22 +311,8 @@ def stylesheet(project: Project) -> str:
 
 def write_folder(target: Path, files: dict[str, bytes]) -> None:
     """Write the folder whole beside `target`, then swap it in: readers never see half an edition."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    except OSError as err:
-        raise IssuepdfError(f"cannot write the web edition to {target}: {err.strerror or err}") from err
-    try:
-        for name, data in sorted(files.items()):
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        staging.chmod(0o755)
+    with staged_folder(target, files, f"cannot write the web edition to {target}") as staging:
         swap_in(staging, target)
-    except OSError as err:
-        raise IssuepdfError(f"cannot write the web edition to {target}: {err.strerror or err}") from err
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # gone already once swapped in; a failed write leaves nothing
 
 
 def swap_in(folder: Path, target: Path) -> None:
