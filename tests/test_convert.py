@@ -148,3 +148,45 @@ def test_an_article_with_problems_is_not_converted(tmp_path: Path) -> None:
         yaml_to_markdown(source)
     assert any("a.yaml:5:1: YAML syntax error" in line for line in caught.value.messages)
     assert not (tmp_path / "a.md").exists()
+
+
+INLINE_ISSUE = """\
+title: 주간 중국 창업
+number: 261
+date: 2021-12-29
+publisher: KIC 중국
+sections:
+  - title: CHINA 창업
+    articles:
+      # 첫 기사: 본문이 issue.yaml 안에 있다
+      - title: 안에 쓴 기사
+        id: inside-one
+        body:
+          # 문단 위 주석
+          - 첫 문단.
+          - list: [하나, 둘]
+      - include: articles/kept.yaml
+      - title: 이름이 위험한 기사
+        id: ../../escape
+        body:
+          - "1. 로 시작하는 문단"
+"""
+
+
+def test_articles_written_inside_issue_yaml_move_to_markdown_files_of_their_own(tmp_path: Path) -> None:
+    issue = tmp_path / "261"
+    (issue / "articles").mkdir(parents=True)
+    (issue / "issue.yaml").write_text(INLINE_ISSUE, encoding="utf-8")
+    (issue / "articles" / "kept.yaml").write_text("title: 파일 기사\nbody: [파일 문단]\n", encoding="utf-8")
+    before = check_issue(issue)
+    report = convert_issue(issue, "md")
+    assert sorted(path.name for path in (issue / "articles").iterdir()) == ["inside-one.md", "kept.md", "s1-a3.md"]
+    assert [line for line in report if "comment" in line] == [
+        f"{issue / 'issue.yaml'}:12: comment not carried over: # 문단 위 주석"  # a comment between blocks
+    ]
+    text = (issue / "issue.yaml").read_text(encoding="utf-8")
+    assert "      - include: articles/inside-one.md\n      - include: articles/kept.md\n" in text
+    assert "      - include: articles/s1-a3.md\n" in text  # an id that is no file name names the place
+    assert "# 첫 기사" in (issue / "articles" / "inside-one.md").read_text(encoding="utf-8")
+    assert check_issue(issue).issue == before.issue
+    assert not list(tmp_path.glob("escape*")) and not (tmp_path.parent / "escape.md").exists()

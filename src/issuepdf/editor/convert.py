@@ -19,13 +19,15 @@ import yaml
 from ..content.errors import ConvertError
 from ..content.loader import load_yaml
 from ..content.mdarticle import BULLETS, MARKDOWN_SUFFIXES, load_markdown, parse_markdown
-from ..content.model import BLOCK_TYPES
+from ..content.model import BLOCK_TYPES, automatic_id
 from ..content.numbering import CIRCLED, ROMAN
 from ..content.problems import Problems, shown_path
 from ..content.yamlfile import Budget, Loaded, parse_yaml
 from ..pipeline.output import write_atomic
 
 Form = Literal["md", "yaml"]
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,80}")
+"""An article id that can name its file as it is (others get the article's place, `s2-a3`)."""
 
 
 @dataclass
@@ -41,8 +43,12 @@ class Converted:
 
 def yaml_to_markdown(path: Path) -> Converted:
     """A YAML article file as a Markdown article, its front matter and directives keeping their lines."""
-    loaded = _load(path, load_yaml)
-    lines = path.read_text(encoding="utf-8").splitlines()
+    return _markdown_of(_load(path, load_yaml), path.read_text(encoding="utf-8").splitlines(), path)
+
+
+def _markdown_of(loaded: Loaded, lines: list[str], path: Path, first_line: int = 1) -> Converted:
+    """The article `lines` wrote (which start at `first_line` of `path`) as Markdown; the comments not carried
+    over are named by their lines in `path`."""
     data: dict[str, Any] = loaded.data
     header = _leading_comments(lines)
     carried = set(range(1, len(header) + 1))
@@ -60,7 +66,7 @@ def yaml_to_markdown(path: Path) -> Converted:
         segment = segments[i]
         carried |= segment[1] if segment else set()
     notes = [
-        f"{shown_path(path)}:{n}: comment not carried over: {line.strip()}"
+        f"{shown_path(path)}:{n + first_line - 1}: comment not carried over: {line.strip()}"
         for n, line in enumerate(lines, start=1)
         if line.lstrip().startswith("#") and n not in carried
     ]
@@ -198,13 +204,17 @@ def convert_file(path: Path, output: Path | None = None) -> tuple[Path, Converte
 
 
 def convert_issue(issue_dir: Path, to: Form) -> list[str]:
-    """Convert every article `issue.yaml` includes to `to`, and point the includes at the new files.
+    """Convert every article of the issue to `to`: each included file, and (to Markdown) each article written
+    inside `issue.yaml`, which moves to `articles/<its id>.md`; the includes then name the new files.
 
     Everything is converted in memory first: on any failure nothing is written."""
     issue_file = issue_dir / "issue.yaml"
     loaded = _load(issue_file, load_yaml)
-    lines = issue_file.read_text(encoding="utf-8").splitlines(keepends=True)
-    done: list[tuple[Path, Path, Converted]] = []
+    text = issue_file.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    edits: list[tuple[int, int, str]] = []
+    """(first line index, end index, the lines that replace them) in issue.yaml."""
+    done: list[tuple[Path | None, Path, Converted]] = []
     for keypath, spot in loaded.spots.items():
         if not (keypath and keypath[-1] == "include" and len(keypath) == 5):
             continue
@@ -214,21 +224,66 @@ def convert_issue(issue_dir: Path, to: Form) -> list[str]:
             continue
         converted = yaml_to_markdown(source) if to == "md" else markdown_to_yaml(source)
         target = source.with_suffix(".md" if to == "md" else ".yaml")
-        if target.exists():
-            raise ConvertError(f"{shown_path(target)} exists already; nothing was converted")
         line = lines[spot.value.line - 1]
         new_name = str(Path(str(name)).with_suffix(target.suffix))
         at = line.index(str(name), spot.value.col - 1)
-        lines[spot.value.line - 1] = line[:at] + new_name + line[at + len(str(name)) :]
+        edits.append((spot.value.line - 1, spot.value.line, line[:at] + new_name + line[at + len(str(name)) :]))
         done.append((source, target, converted))
+    if to == "md":
+        for (s, a), article in _written_inside(loaded):
+            converted, (first, end), include = _moved_out(issue_dir, text.splitlines(), loaded, (s, a), article)
+            edits.append((first, end, include))
+            done.append((None, issue_dir / include.split("include:", 1)[1].strip(), converted))
+    targets = [target for _, target, _ in done]
+    for target in targets:
+        if target.exists() or targets.count(target) > 1:
+            raise ConvertError(f"{shown_path(target)} exists already; nothing was converted")
+    for first, end, replacement in sorted(edits, reverse=True):
+        lines[first:end] = [replacement]
     report = []
-    for source, target, converted in done:
+    for origin, target, converted in done:
         write_atomic(target, converted.text.encode("utf-8"))
-        report += [f"{shown_path(source)} → {shown_path(target)}", *converted.notes]
+        report += [f"{shown_path(origin or issue_file)} → {shown_path(target)}", *converted.notes]
     write_atomic(issue_file, "".join(lines).encode("utf-8"))
-    for source, _, _ in done:
-        source.unlink()
+    for origin, _, _ in done:
+        if origin is not None:
+            origin.unlink()
     return report or [f"every article of {shown_path(issue_dir)} is {to} already"]
+
+
+def _written_inside(loaded: Loaded) -> list[tuple[tuple[int, int], dict[str, Any]]]:
+    """The articles written inside `issue.yaml` (not included), with their places (section, article)."""
+    found = []
+    sections = loaded.data.get("sections") if isinstance(loaded.data, dict) else None
+    for s, section in enumerate(sections if isinstance(sections, list) else []):
+        articles = section.get("articles") if isinstance(section, dict) else None
+        for a, article in enumerate(articles if isinstance(articles, list) else []):
+            if isinstance(article, dict) and "include" not in article:
+                found.append(((s, a), article))
+    return found
+
+
+def _moved_out(
+    issue_dir: Path, lines: list[str], loaded: Loaded, place: tuple[int, int], article: dict[str, Any]
+) -> tuple[Converted, tuple[int, int], str]:
+    """An article written inside `issue.yaml` as a Markdown file of its own: the conversion, the lines of
+    `issue.yaml` it took (indices, end excluded), and the include line that takes their place."""
+    issue_file = issue_dir / "issue.yaml"
+    keypath = ("sections", place[0], "articles", place[1])
+    where = loaded.position(keypath)
+    segment = _segment(lines, loaded, keypath, article)
+    if segment is None or where is None:
+        raise ConvertError(f"{where}: this article's lines could not be taken out of issue.yaml; nothing was converted")
+    text, taken = segment
+    own = parse_yaml(text, issue_file, Problems(), Budget())
+    assert own is not None  # `_segment` read the same text back
+    converted = _markdown_of(own, text.splitlines(), issue_file, min(taken))
+    given = article.get("id")
+    safe = isinstance(given, str) and SAFE_NAME.fullmatch(given)
+    name = given if safe else automatic_id(place[0] + 1, place[1] + 1)
+    dash = lines[where.line - 1][: where.col - 1]
+    include = f"{dash}include: articles/{name}.md\n"
+    return converted, (min(taken) - 1, max(taken)), include
 
 
 # --- helpers ------------------------------------------------------------------------------------
