@@ -20,10 +20,21 @@ from .linebreak import keep_words
 LineBreaking = Literal["word", "syllable"]
 
 _TAG = re.compile(r"<[^>]*>")
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
-_markdown.use(cjk_friendly_emphasis)
-_markdown.enable("linkify")
-_markdown.disable("image")
+
+
+def _reader() -> MarkdownIt:
+    """The bulletin's Markdown: CommonMark inline with CJK-friendly emphasis and bare addresses as links."""
+    return (
+        MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+        .use(cjk_friendly_emphasis)
+        .enable("linkify")
+        .disable("image")
+    )
+
+
+_markdown = _reader()
+_unjoined = _reader().disable("text_join")
+"""The same reading, with escaped characters kept as tokens of their own (`text_join` merges them)."""
 
 _MARKDOWN_SIGNS = re.compile(r"[*_`\[\]<>&!\\~]|https?:|www\.|\w@\w|  $", re.MULTILINE)
 """Characters and patterns Markdown or linkify could act on; text without any is plain text."""
@@ -40,8 +51,27 @@ def inline(text: str, breaking: LineBreaking) -> Markup:
 def reader_text(markdown: str) -> str:
     """Markdown inline text as readers see it, without tags: `**굵게**` → `굵게`, `[글](url)` → `글`.
 
-    The one Markdown reading of the check, the fidelity check and the archive's search index."""
+    The one Markdown reading of the fidelity check, the contents and the archive's search index."""
     return unescape(_TAG.sub("", inline(markdown, "syllable"))).strip()
+
+
+LEFTOVER = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)[^*]*(?<=\S)\*(?![\w*])")
+"""Emphasis marks that Markdown printed instead of applying: `**`, `__`, or `*…*` around text."""
+
+
+def unapplied_marks(markdown: str) -> str | None:
+    """The first emphasis marks Markdown prints as they stand instead of applying them, or None.
+
+    Only marks in plain text count: those written escaped (`\\*`), inside code or inside a bare
+    address print as written because the editor asked for it."""
+    pieces: list[str] = []
+    in_address = False
+    for token in _unjoined.parseInline(markdown)[0].children or []:
+        if token.type in ("link_open", "link_close"):
+            in_address = token.type == "link_open" and token.markup in ("linkify", "autolink")
+        pieces.append(token.content if token.type == "text" and not in_address else "\0")
+    found = LEFTOVER.search("".join(pieces))
+    return found.group(0) if found else None
 
 
 def plain(text: str, breaking: LineBreaking) -> Markup:

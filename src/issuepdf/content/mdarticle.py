@@ -43,6 +43,9 @@ LEAD = re.compile(r"(?P<lead>▶[^\n:]*:)\s+(?P<text>\S.*)", re.DOTALL)
 """A run-in lead: `▶산업분포: 새로 진입한 …`."""
 YEAR = 1000
 """A `1.` list starting at this number or later is a paragraph opening with a year (`2021. 12. 22. …`)."""
+LINE_END = re.compile(r"\r\n|\r|\n")
+"""Markdown's line ends. `str.splitlines` also ends a line at form feeds, U+2028 and other controls: a
+paragraph holding one was cut in two there without a word, and every line after it was misnumbered."""
 
 _markdown = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_DEPTH}).enable("table").disable("inline")
 """Blocks only: the inline Markdown of each text is read once, by the check and the render, as for YAML."""
@@ -56,7 +59,7 @@ def load_markdown(path: Path, problems: Problems, budget: Budget | None = None) 
 
 def parse_markdown(text: str, path: Path, problems: Problems, budget: Budget) -> Loaded | None:
     """A Markdown article's text as the data and positions a YAML article would give."""
-    lines = text.splitlines()
+    lines = _lines(text)
     if not lines or lines[0].strip() != "---":
         problems.add(
             Position(path, 1, 1), "", "a Markdown article starts with its front matter: '---', 'title: …', '---'"
@@ -88,6 +91,12 @@ def parse_markdown(text: str, path: Path, problems: Problems, budget: Budget) ->
     loaded.spots.update(reader.spots)
     loaded.broken |= reader.broken
     return loaded
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a text, split at Markdown's line ends only (a last line end starts no line)."""
+    lines = LINE_END.split(text)
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 class _Reader:
@@ -309,7 +318,7 @@ class _Reader:
             self._problem(line, keypath, "a code block is not printed; a block is a directive such as ```{table}")
             return None
         name, argument = match.group("name"), match.group("arg").strip()
-        count = len(token.content.splitlines())
+        count = len(_lines(token.content))
         start = self.offset + line + 1
         text = "".join(line + "\n" for line in self.lines[start : start + count])
         loaded = parse_yaml(text, self.path, self.problems, self.budget, first_line=start + 1)

@@ -23,7 +23,7 @@ from .chartspec import ChartSpec, Series
 from .fonts import coverage, needs_glyph
 from .formatted import markdown_paths
 from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
-from .markup import reader_text
+from .markup import unapplied_marks
 from .model import AUTOMATIC_ID, BLOCK_TYPES, Issue, automatic_id
 from .problems import Position, Problems
 from .project import Project
@@ -87,24 +87,38 @@ def check(project: Project, problems: Problems, edition: str = "screen") -> Chec
     return checked
 
 
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters and the line and paragraph separators: WeasyPrint draws each as an empty box (or
+breaks the line at it) with a warning that names no file. Tabs and line ends print as spaces."""
+
+
 def check_glyphs(loaded: Loaded, covered: frozenset[int], problems: Problems) -> None:
-    """Report each character no font covers, once per text, at its column where it can tell."""
+    """Report each character that cannot be printed (a control, or one no font covers), once per text,
+    at its column where it can tell."""
     covered_chars = _as_chars(covered)
     for path, text in loaded.strings:
-        uncovered = {char for char in set(text) - covered_chars if needs_glyph(char)}  # fast: set arithmetic
-        if not uncovered:
-            continue
-        for char in sorted(uncovered, key=text.index):
-            index = text.index(char)
-            spot = loaded.spot(path)
-            pos = spot.value if spot else None
-            if spot and spot.one_line_start is not None and "\\" not in text and "'" not in text:
-                pos = Position(spot.value.file, spot.value.line, spot.one_line_start + index)
+        controls = dict.fromkeys(UNPRINTABLE.findall(text))
+        uncovered = {char for char in set(text) - covered_chars if needs_glyph(char)} - controls.keys()  # fast
+        for char in controls:
             problems.add(
-                pos,
+                _char_position(loaded, path, text, char),
+                ".".join(map(str, path)),
+                f"control character U+{ord(char):04X} cannot be printed; delete it (copied text often carries one)",
+            )
+        for char in sorted(uncovered, key=text.index):
+            problems.add(
+                _char_position(loaded, path, text, char),
                 ".".join(map(str, path)),
                 f"character '{char}' (U+{ord(char):04X}) is in no font of fonts/",
             )
+
+
+def _char_position(loaded: Loaded, path: KeyPath, text: str, char: str) -> Position | None:
+    """Where the first `char` of the text is: its column on a one-line text written as is, else the text."""
+    spot = loaded.spot(path)
+    if spot and spot.one_line_start is not None and "\\" not in text and "'" not in text:
+        return Position(spot.value.file, spot.value.line, spot.one_line_start + text.index(char))
+    return spot.value if spot else None
 
 
 @cache
@@ -266,20 +280,16 @@ def check_links(loaded: Loaded, problems: Problems) -> None:
                 )
 
 
-LEFTOVER = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)[^*]*(?<=\S)\*(?![\w*])")
-"""Emphasis marks that Markdown printed instead of applying: `**`, `__`, or `*…*` around text."""
-
-
 def check_leftover_markup(loaded: Loaded, problems: Problems) -> None:
     """Markdown prints `**` it cannot match as asterisks: say where, instead of printing them."""
     formatted = set(markdown_paths(loaded.data))
     for path, text in loaded.strings:
         if ("*" in text or "__" in text) and path in formatted:
-            shown = LEFTOVER.search(reader_text(text))
+            shown = unapplied_marks(text)
             if shown:
                 problems.add(
                     loaded.position(path),
                     ".".join(map(str, path)),
-                    f"'{shown.group(0)[:20]}' would be printed as it stands: Markdown found no text to emphasise;"
+                    f"'{shown[:20]}' would be printed as it stands: Markdown found no text to emphasise;"
                     " put the marks right around the words, or write \\* for a printed asterisk",
                 )

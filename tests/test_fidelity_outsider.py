@@ -1,0 +1,75 @@
+"""Inputs written from the docs by someone who did not write the code, each a class of text that was
+printed otherwise than written without a positioned message: control characters drawn as .notdef
+boxes, and Markdown's own escapes reported as mistakes. Each case asserts on `check` or on the PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from issuepdf.content.errors import InvalidIssue
+from issuepdf.pipeline.build import build, check_issue
+
+from .support.issues import HEAD, MakeIssue
+from .support.pdfs import pdf_text
+
+
+def problems_of(issue_dir: Path) -> list[str]:
+    with pytest.raises(InvalidIssue) as caught:
+        check_issue(issue_dir)
+    return [str(problem).replace(f"{issue_dir.name}/", "") for problem in caught.value.problems]
+
+
+def article(*body: str) -> str:
+    """An issue with one article whose body lines are given as written in YAML."""
+    return HEAD + "    articles:\n      - title: 제목\n        body:\n" + "".join(f"          {b}\n" for b in body)
+
+
+MARKDOWN_HEAD = HEAD + "    articles:\n      - include: articles/a.md\n"
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("escaped", "code"),
+    [("\\u0007", "0007"), ("\\e", "001B"), ("\\x0c", "000C"), ("\\N", "0085"), ("\\L", "2028"), ("\\P", "2029")],
+)
+def test_a_control_character_in_yaml_is_refused_where_it_stands(make_issue: MakeIssue, escaped: str, code: str) -> None:
+    """WeasyPrint draws a control character as an empty box (or breaks the line at it), with a warning
+    that names no file; `check` names the text and says to delete it."""
+    issue = make_issue({"issue.yaml": article(f'- "벨 소리{escaped}가 들어간 문단"')})
+    assert problems_of(issue) == [
+        f"issue.yaml:10:18: sections.0.articles.0.body.0: control character U+{code} cannot be printed;"
+        " delete it (copied text often carries one)"
+    ]
+
+
+def test_a_control_character_in_a_markdown_article_is_refused(make_issue: MakeIssue) -> None:
+    md = "---\ntitle: 제목\n---\n첫 문단.\n\n폼 피드\x0b가 들어간 문단.\n"
+    issue = make_issue({"issue.yaml": MARKDOWN_HEAD, "articles/a.md": md})
+    problems = problems_of(issue)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("articles/a.md:6:"), problems
+    assert "control character U+000B cannot be printed" in problems[0]
+
+
+ESCAPES = "별표는 \\*그대로\\* 찍히고 `**kwargs`와 \\_\\_밑줄\\_\\_도 그대로다."
+
+
+def test_markdown_escapes_and_code_print_their_marks_and_are_not_reported(make_issue: MakeIssue) -> None:
+    """The docs say to write \\* for a printed asterisk: `check` took the escaped marks (and those in
+    code) for emphasis Markdown had failed to apply, and refused the issue."""
+    md = f"---\ntitle: 제목\n---\n{ESCAPES}\n"
+    issue = make_issue({"issue.yaml": MARKDOWN_HEAD, "articles/a.md": md})
+    text = pdf_text(build(issue).pdf)
+    assert "별표는 *그대로* 찍히고 **kwargs와 __밑줄__도 그대로다." in text
+
+
+def test_escaped_marks_in_yaml_are_not_reported_but_unapplied_ones_still_are(make_issue: MakeIssue) -> None:
+    issue = make_issue({"issue.yaml": article(f"- '{ESCAPES}'", "- 그러나 ** 떨어진 별표**는 알린다.")})
+    problems = problems_of(issue)
+    assert len(problems) == 1 and "sections.0.articles.0.body.1: '**' would be printed" in problems[0]
