@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from issuepdf.cli import main
+from issuepdf.mail import endpoint as endpoint_module
 from issuepdf.mail.endpoint import make_endpoint
 from issuepdf.mail.unsubscribe import make_ticket, read_ticket
 
@@ -160,3 +163,35 @@ def test_the_serve_command_listens_on_loopback_until_stopped(tmp_path: Path) -> 
     without = make_project(tmp_path / "q", f"email:\n  sender: {SENDER}\n")
     refused = CliRunner().invoke(main, ["unsubscribe", "serve", "--project", str(without)])
     assert refused.exit_code == 1 and "set email.unsubscribe_url in issuepdf.yaml" in refused.output
+
+
+@pytest.mark.expect_warnings  # the connection turned away is logged
+def test_a_flood_of_idle_connections_takes_no_more_than_its_slots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connections that never send a request hold a slot each until they time out; one more than the
+    slots is closed unanswered, and once they are gone the endpoint answers again."""
+    monkeypatch.setattr(endpoint_module, "MAX_CONNECTIONS", 3)
+    email = f"email:\n  sender: KIC 중국 <{SENDER}>\n  unsubscribe_url: http://127.0.0.1/unsubscribe\n"
+    server = make_endpoint(make_project(tmp_path / "p", settings=email), "127.0.0.1", 0)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threads = threading.active_count()
+    try:
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        extra = socket.create_connection(("127.0.0.1", port), timeout=3)
+        assert extra.recv(1) == b""  # closed at once, long before the 10 s a slot is held
+        assert threading.active_count() <= threads + 3
+        for connection in [*idle, extra]:
+            connection.close()
+        status = 0
+        for _ in range(100):  # the slots free as their threads see the connections close
+            try:
+                status, _page = request(f"http://127.0.0.1:{port}/unsubscribe?u=forged")
+                break
+            except OSError:  # closed unanswered: not free yet
+                time.sleep(0.05)
+        assert status == 400
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,17 +7,20 @@
   unsubscribes: mail filters and link scanners open links in messages, and would unsubscribe readers.
 
 A forged, altered or damaged ticket gets 400 and changes nothing. The server binds 127.0.0.1 by default: put
-it behind the site's HTTPS reverse proxy (one-click needs https). Requests are bounded (URL, body, time).
+it behind the site's HTTPS reverse proxy (one-click needs https). Requests are bounded (URL, body, time),
+and so are the connections served at once.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import threading
 from email.utils import parseaddr
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..content.errors import IssuepdfError
@@ -30,6 +33,10 @@ MAX_BODY = 4096
 """Bytes of a POST body read at most (a one-click body is 26)."""
 TIMEOUT = 10
 """Seconds a connection may take."""
+MAX_CONNECTIONS = 64
+"""Connections served at once. The endpoint faces the internet: each connection holds a thread until it ends
+or times out, so a flood of slow ones would otherwise take threads and memory without bound; beyond this
+many, a new connection is closed at once (a mail provider retries a one-click POST)."""
 PAGE = """<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{title}</title>
@@ -51,7 +58,26 @@ class Endpoint(ThreadingHTTPServer):
         self.title = title
         self.path = urlsplit(unsubscribe.url or "/").path or "/"
         """The path requests must ask for: that of email.unsubscribe_url."""
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__(address, Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own if a slot is free, else close it at once."""
+        if not self.slots.acquire(blocking=False):
+            logger.warning("unsubscribe endpoint: %d connections open; one more closed unanswered", MAX_CONNECTIONS)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def record(self, address: str, how: str) -> None:
         with open_list(self.list_file) as subscribers:
