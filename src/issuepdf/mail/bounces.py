@@ -27,7 +27,7 @@ from typing import Literal
 
 from flufl.bounce import all_failures
 
-from .unsubscribe import SUBJECT_WORD, quotes_message_to, read_ticket
+from .unsubscribe import SUBJECT_WORD, quoted_message, read_ticket
 
 Kind = Literal["hard", "soft", "complaint", "unsubscribe", "auto-reply", "other"]
 UNSUBSCRIBE_WORDS = re.compile(r"^\s*(?:re:\s*)?(?:unsubscribe|수신\s*거부|구독\s*(?:취소|해지))\b", re.I)
@@ -45,6 +45,9 @@ class Finding:
     reason: str = ""
     unverified: list[str] = field(default_factory=list)
     """Addresses a bounce or complaint names without quoting a message issuepdf sent them: not acted on."""
+    messages: dict[str, str] = field(default_factory=dict)
+    """Address → the message of ours the mail is about (its Message-ID's nonce): a soft bounce counts once
+    per message, however many notices its retries bring."""
 
 
 def classify(message: EmailMessage, raw: bytes, secret_key: bytes, list_id: str) -> list[Finding]:
@@ -54,8 +57,10 @@ def classify(message: EmailMessage, raw: bytes, secret_key: bytes, list_id: str)
     for finding in findings:
         if finding.kind in ("hard", "soft", "complaint"):
             named = finding.addresses
-            finding.addresses = [a for a in named if quotes_message_to(secret_key, list_id, raw, a)]
-            finding.unverified = [a for a in named if a not in finding.addresses]
+            quoted = {a: quoted_message(secret_key, list_id, raw, a) for a in named}
+            finding.messages = {a: nonce for a, nonce in quoted.items() if nonce is not None}
+            finding.addresses = [a for a in named if a in finding.messages]
+            finding.unverified = [a for a in named if a not in finding.messages]
     return findings
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..content.errors import MailboxError
 from ..content.paths import project_root
-from ..content.settings import IMAP_PASSWORD_ENV, ImapSettings, Settings, load_settings
+from ..content.settings import IMAP_PASSWORD_ENV, ImapSettings, Settings, SubscriberSettings, load_settings
 from .bounces import Finding, classify
 from .credentials import secret
 from .subscribers import SubscriberList, clean, list_path, open_list
@@ -108,7 +108,7 @@ def _sync(server: imaplib.IMAP4, settings: Settings, subscribers: SubscriberList
             findings = classify(BytesParser(policy=policy.default).parsebytes(raw), raw, key_secret, list_id)
         for finding in findings:
             synced.kinds[finding.kind] += 1
-            synced.changes += apply(finding, subscribers, settings.subscribers.soft_bounce_limit)
+            synced.changes += apply(finding, subscribers, settings.subscribers)
         if all(finding.kind in HANDLED and not finding.unverified for finding in findings):
             server.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
         subscribers.mark_seen(name, validity, uid)
@@ -131,7 +131,7 @@ def _fetch(server: imaplib.IMAP4, uid: int) -> bytes | None:
     return raw if status == "OK" and isinstance(raw, bytes) else None
 
 
-def apply(finding: Finding, subscribers: SubscriberList, soft_limit: int) -> list[str]:
+def apply(finding: Finding, subscribers: SubscriberList, rules: SubscriberSettings) -> list[str]:
     """Change the list as the finding says; a line for each change."""
     lines = [
         f"unverified {finding.kind}: {address}: the mail quotes no message issuepdf sent to it; "
@@ -146,7 +146,7 @@ def apply(finding: Finding, subscribers: SubscriberList, soft_limit: int) -> lis
         elif finding.kind == "unsubscribe":
             row = subscribers.set_status(address, "unsubscribed", finding.reason)
         elif finding.kind == "soft":
-            found = subscribers.soft_bounce(address, finding.reason, soft_limit)
+            found = subscribers.soft_bounce(address, finding.reason, rules, finding.messages.get(address, ""))
             if found is None:
                 continue
             row = found

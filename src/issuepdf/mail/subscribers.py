@@ -40,13 +40,22 @@ CREATE TABLE IF NOT EXISTS subscribers (
     changed TEXT NOT NULL,             -- when the status was set (UTC, ISO 8601)
     reason TEXT NOT NULL,              -- why: 'import subscribers.csv:12', 'one-click unsubscribe', '550 5.1.1 …'
     added TEXT NOT NULL,
-    soft_bounces INTEGER NOT NULL DEFAULT 0
+    soft_bounces INTEGER NOT NULL DEFAULT 0,  -- temporary failures in a row
+    soft_last TEXT NOT NULL DEFAULT '',       -- when the last one was counted
+    soft_message TEXT NOT NULL DEFAULT ''     -- which message it was about (its Message-ID's nonce)
 );
 CREATE TABLE IF NOT EXISTS mailbox_seen (     -- mails `mailbox sync` has read, never read twice
     mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,
     PRIMARY KEY (mailbox, uidvalidity, uid)
 );
 """
+ADDED_COLUMNS = {
+    "soft_last": "TEXT NOT NULL DEFAULT ''",
+    "soft_message": "TEXT NOT NULL DEFAULT ''",
+}
+"""Columns a list made by an earlier issuepdf lacks; added when it is opened."""
+COLUMNS = "key, address, status, changed, reason, added"
+"""The columns a new row names (the others take their defaults)."""
 
 
 REASON_LIMIT = 300
@@ -138,8 +147,15 @@ class SubscriberList:
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
+            self._add_missing_columns()
         except sqlite3.Error as err:
             raise SubscriberError(f"cannot open the subscriber list {path}: {err}") from err
+
+    def _add_missing_columns(self) -> None:
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(subscribers)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE subscribers ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self.db.close()
@@ -195,12 +211,13 @@ class SubscriberList:
                 )
             if current is None:
                 db.execute(
-                    "INSERT INTO subscribers VALUES (?, ?, 'active', ?, ?, ?, 0)",
+                    f"INSERT INTO subscribers ({COLUMNS}) VALUES (?, ?, 'active', ?, ?, ?)",
                     (key(address), address, now(), reason, now()),
                 )
             elif current.status != "active":
                 db.execute(
-                    "UPDATE subscribers SET status = 'active', changed = ?, reason = ?, soft_bounces = 0 WHERE key = ?",
+                    "UPDATE subscribers SET status = 'active', changed = ?, reason = ?,"
+                    " soft_bounces = 0, soft_last = '', soft_message = '' WHERE key = ?",
                     (now(), f"re-subscribed: {reason}", key(address)),
                 )
         return cast(Subscriber, self.get(address))
@@ -217,7 +234,7 @@ class SubscriberList:
                 if current is None:
                     if write:
                         db.execute(
-                            "INSERT INTO subscribers VALUES (?, ?, 'active', ?, ?, ?, 0)",
+                            f"INSERT INTO subscribers ({COLUMNS}) VALUES (?, ?, 'active', ?, ?, ?)",
                             (key(address), address, now(), clean(f"import {source.name}"), now()),
                         )
                     report.added.append(address)
@@ -234,7 +251,8 @@ class SubscriberList:
         with self._writing() as db:
             current = self.get(address)
             if current is None:
-                db.execute("INSERT INTO subscribers VALUES (?, ?, ?, ?, ?, ?, 0)", (k, k, status, now(), reason, now()))
+                row = (k, k, status, now(), reason, now())
+                db.execute(f"INSERT INTO subscribers ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row)
             elif current.status == "active" or (status != "unsubscribed" and current.status != status):
                 db.execute(
                     "UPDATE subscribers SET status = ?, changed = ?, reason = ? WHERE key = ?",
@@ -242,16 +260,27 @@ class SubscriberList:
                 )
         return cast(Subscriber, self.get(address))
 
-    def soft_bounce(self, address: str, reason: str, limit: int) -> Subscriber | None:
-        """Count a temporary failure of an active address; at `limit`, it counts as bounced."""
-        current = self.get(address)
-        if current is None or current.status != "active":
-            return current
+    def soft_bounce(self, address: str, reason: str, rules: SubscriberSettings, message: str = "") -> Subscriber | None:
+        """Count a temporary failure of an active address: once per message (`message`, its Message-ID's nonce),
+        starting again after `soft_bounce_days` without one; at `soft_bounce_limit` it counts as bounced."""
+        k = key(address)
         with self._writing() as db:
-            db.execute("UPDATE subscribers SET soft_bounces = soft_bounces + 1 WHERE key = ?", (key(address),))
+            current = self.get(address)
+            if current is None or current.status != "active":
+                return current
+            last, counted = db.execute("SELECT soft_last, soft_message FROM subscribers WHERE key = ?", (k,)).fetchone()
+            if message and message == counted:
+                return current  # a retry's notice, or the same bounce read twice
+            quiet = dt.timedelta(days=rules.soft_bounce_days)
+            fresh = not last or dt.datetime.fromisoformat(now()) - dt.datetime.fromisoformat(last) > quiet
+            db.execute(
+                "UPDATE subscribers SET soft_bounces = ?, soft_last = ?, soft_message = ? WHERE key = ?",
+                (1 if fresh else current.soft_bounces + 1, now(), message, k),
+            )
         current = cast(Subscriber, self.get(address))
-        if current.soft_bounces >= limit:
-            return self.set_status(address, "bounced", f"{current.soft_bounces} temporary failures, last: {reason}")
+        if current.soft_bounces >= rules.soft_bounce_limit:
+            failures = f"{current.soft_bounces} temporary failures in a row, last: {reason}"
+            return self.set_status(address, "bounced", failures)
         return current
 
     def remove(self, address: str) -> bool:

@@ -96,9 +96,18 @@ def make_message_id(secret_key: bytes, list_id: str, address: str, domain: str) 
 
 def quotes_message_to(secret_key: bytes, list_id: str, raw: bytes, address: str) -> bool:
     """Whether a mail (a bounce, a complaint) quotes a Message-ID issuepdf made for `address`."""
-    return any(
-        hmac.compare_digest(mac.decode(), _id_mac(secret_key, list_id, address, nonce.decode()))
-        for nonce, mac in MESSAGE_ID.findall(raw)
+    return quoted_message(secret_key, list_id, raw, address) is not None
+
+
+def quoted_message(secret_key: bytes, list_id: str, raw: bytes, address: str) -> str | None:
+    """The nonce of the first Message-ID made for `address` that a mail quotes: which message it is about."""
+    return next(
+        (
+            nonce.decode()
+            for nonce, mac in MESSAGE_ID.findall(raw)
+            if hmac.compare_digest(mac.decode(), _id_mac(secret_key, list_id, address, nonce.decode()))
+        ),
+        None,
     )
 
 
