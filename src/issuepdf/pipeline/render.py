@@ -6,7 +6,9 @@ replace any one template (or add `issue.css`) without copying the rest.
 An issue folder may come from anywhere (a contributor, an extracted archive PDF), so its templates
 are untrusted: every template renders in Jinja's immutable sandbox (no attribute walks to Python
 internals, no mutation of the data), and a template file must lie inside its layouts folder after
-its links are resolved.
+its links are resolved. Jinja's sandbox keeps a template from Python's internals, not from exhausting
+the machine, so a template also runs under bounds (`bounded_render`): a deadline, a cap on the memory
+it may take, and no integer arithmetic so large that one uninterruptible step could take minutes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from platformdirs import user_cache_dir
 
 from .. import __version__
-from ..content.errors import TemplateFailure
+from ..content.errors import LayoutTimeout, TemplateFailure
 from ..content.linebreak import keep_phrases
 from ..content.markup import LineBreaking, inline, plain
 from ..content.numbering import CIRCLED, ROMAN
@@ -31,6 +33,15 @@ from ..content.problems import Position
 from ..content.project import Project
 from .editions import PLANS, EditionPlan
 from .transform import ArticleView, Document, SectionView
+from .typeset import deadline, memory_cap
+
+TEMPLATE_TIMEOUT_S = 60.0
+"""Longest the templates may take for one HTML: the 310-page benchmark issue renders in about a second."""
+TEMPLATE_MEMORY = 1 << 30
+"""Memory the templates may take beyond what the process holds (the 310-page issue's HTML is a few MB)."""
+MAX_INT_BITS = 10_000
+"""Largest integer (in bits) template arithmetic may make: one Python step on huge numbers (`9**(9**9)`)
+cannot be interrupted by the deadline; a bulletin counts pages and items."""
 
 
 def stylesheets(dirs: list[Path], edition_sheet: str | None = None) -> list[str]:
@@ -71,13 +82,44 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox whose `*` and `**` refuse integers past MAX_INT_BITS before computing them."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if _integer(left) and _integer(right):
+            bits = left.bit_length() * right if operator == "**" else left.bit_length() + right.bit_length()
+            if bits > MAX_INT_BITS:
+                raise SecurityError(
+                    f"{operator!r} would make a number of {bits:,} bits (the limit is {MAX_INT_BITS:,})"
+                )
+        return super().call_binop(context, operator, left, right)
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def bounded_render(template: jinja2.Template, **context: Any) -> str:
+    """Render an untrusted template within TEMPLATE_TIMEOUT_S and TEMPLATE_MEMORY; any failure inside it
+    (a loop without end, a macro calling itself, `1/0`, a string of gigabytes) is a TemplateFailure at
+    the template's line, never a traceback or an exhausted machine."""
+    stopped = "the layout templates took longer than {limit:g} s and were stopped (a loop without end?)"
+    try:
+        with deadline(TEMPLATE_TIMEOUT_S, stopped), memory_cap(TEMPLATE_MEMORY):
+            return template.render(**context)
+    except Exception as err:  # the template is untrusted code: whatever it raises is the editor's to read
+        raise TemplateFailure(_template_message(err)) from None
+
+
 @lru_cache(maxsize=8)
 def environment(dirs: tuple[Path, ...], breaking: LineBreaking) -> jinja2.Environment:
     """A sandboxed Jinja environment with autoescaping and the text filters bound to the line-break mode.
 
     Kept per folder chain: Jinja re-reads a template whose file changed, so watch mode sees edits.
     """
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=ConfinedLoader(dirs),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -138,35 +180,45 @@ def render_html(
     dirs = list(project.layout_dirs)
     env = environment(project.layout_dirs, document.issue.line_breaking)
     try:
-        return env.get_template("base.html").render(
-            doc=document,
-            issue=document.issue,
-            sections=document.sections,
-            parts=whole_sections(document) if parts is None else parts,
-            front=front,
-            page_numbers=page_numbers,
-            stylesheets=stylesheets(dirs, edition.stylesheet),
-            edition=edition.layout,
-            created=document.created.isoformat(),
-            version=__version__,
-        )
+        template = env.get_template("base.html")
     except jinja2.TemplateError as err:
         raise TemplateFailure(_template_message(err)) from None
+    return bounded_render(
+        template,
+        doc=document,
+        issue=document.issue,
+        sections=document.sections,
+        parts=whole_sections(document) if parts is None else parts,
+        front=front,
+        page_numbers=page_numbers,
+        stylesheets=stylesheets(dirs, edition.stylesheet),
+        edition=edition.layout,
+        created=document.created.isoformat(),
+        version=__version__,
+    )
 
 
-def _template_message(err: jinja2.TemplateError) -> str:
+def _template_message(err: BaseException) -> str:
     """What went wrong in a template, at its file and line."""
     where = _template_position(err)
     if isinstance(err, SecurityError):
         reason = f"not allowed in a layout template ({err}); templates may only show the issue's data"
     elif isinstance(err, jinja2.TemplateNotFound):
         reason = f"template not found: {err.message}"
-    else:
+    elif isinstance(err, LayoutTimeout):
+        reason = str(err)
+    elif isinstance(err, RecursionError):
+        reason = "a macro or include calls itself without end; refused"
+    elif isinstance(err, MemoryError):
+        reason = f"the layout templates took more than {TEMPLATE_MEMORY >> 20:,} MB of memory and were stopped"
+    elif isinstance(err, jinja2.TemplateError):
         reason = f"template error: {err.message or type(err).__name__}"
+    else:
+        reason = f"template error: {type(err).__name__}: {str(err)[:200]}"
     return f"{where}: {reason}" if where else reason
 
 
-def _template_position(err: jinja2.TemplateError) -> str:
+def _template_position(err: BaseException) -> str:
     """`file:line` of the template line that failed, from the error or the template frames of its traceback."""
     if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
         return f"{Position(Path(err.filename), err.lineno, 1)}"

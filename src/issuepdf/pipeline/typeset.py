@@ -119,25 +119,34 @@ def typeset(
 LAYOUT_TIMEOUT_S = float(os.environ.get("ISSUEPDF_LAYOUT_TIMEOUT", "300"))
 """Longest a layout and its PDF may take: the 310-page benchmark issue takes 12 s, so only input built
 to exhaust the typesetter reaches it; `build` and `watch` then end with a message instead of hanging."""
+LAYOUT_STOPPED = (
+    "the layout took longer than {limit:g} s and was stopped; look for a huge table, image or"
+    " paragraph (ISSUEPDF_LAYOUT_TIMEOUT sets the limit)"
+)
 
 
 @contextmanager
-def deadline() -> Iterator[None]:
-    """Interrupt the block after LAYOUT_TIMEOUT_S with LayoutTimeout (WeasyPrint's layout is Python code, so
-    an alarm signal stops it between two steps). Only the main thread receives signals: elsewhere, and
-    on systems without SIGALRM, the block runs unbounded."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+def deadline(limit: float | None = None, stopped: str = LAYOUT_STOPPED) -> Iterator[None]:
+    """Interrupt the block after `limit` seconds (LAYOUT_TIMEOUT_S by default) with LayoutTimeout, whose
+    message is `stopped` with the limit filled in. WeasyPrint's layout and Jinja's templates are Python
+    code, so an alarm signal stops them between two steps.
+
+    Only the main thread receives signals: elsewhere, and on systems without SIGALRM, the block runs
+    unbounded. Inside a block already under a deadline the outer one stands (one timer per process).
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "SIGALRM")
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
         yield
         return
-    limit = LAYOUT_TIMEOUT_S  # read now: tests shorten it
+    limit = LAYOUT_TIMEOUT_S if limit is None else limit  # read now: tests shorten it
 
     def expire(_signum: int, _frame: Any) -> None:
         # and again soon after: raised inside a gc callback or __del__, an exception is ignored
         signal.setitimer(signal.ITIMER_REAL, 0.1)
-        raise LayoutTimeout(
-            f"the layout took longer than {limit:g} s and was stopped; look for a huge table, image or"
-            " paragraph (ISSUEPDF_LAYOUT_TIMEOUT sets the limit)"
-        )
+        raise LayoutTimeout(stopped.format(limit=limit))
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, limit)
@@ -146,6 +155,35 @@ def deadline() -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def memory_cap(extra_bytes: int) -> Iterator[None]:
+    """Let the block grow the process by at most `extra_bytes` of address space: past it, allocations
+    fail and Python raises MemoryError, instead of the machine running out of memory.
+
+    The soft RLIMIT_AS is lowered for the block and restored after (an unprivileged process may raise it
+    back up to its hard limit). The cap is process-wide, so the block should start no other program.
+    """
+    try:
+        import resource
+
+        used = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError):  # not Linux: no cap
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = used + extra_bytes
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def pdf_bytes(document: weasyprint.Document, options: dict[str, Any]) -> bytes:

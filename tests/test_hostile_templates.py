@@ -1,0 +1,81 @@
+"""An issue's own layout templates are untrusted code: whatever they do, the build ends soon with a
+message at the template's line, and the machine keeps its memory. Rows T1-T5 of docs/hostile-inputs.md."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from issuepdf.content.errors import IssuepdfError
+from issuepdf.pipeline import render
+from issuepdf.pipeline.build import build
+
+from .support.issues import MakeIssue
+
+
+def told(make_issue: MakeIssue, template: str) -> str:
+    """What the editor is told when the issue's `layouts/base.html` is `template`."""
+    issue = make_issue({"layouts/base.html": f"<html><body>{template}</body></html>"})
+    with pytest.raises(IssuepdfError) as caught:
+        build(issue)
+    assert not (issue / "out").exists()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "template",
+    ['{{ "x" * 10**10 }}', '{{ "{:>5000000000}".format(1) }}', "{{ range(100000)|join('x' * 100000) }}"],
+    ids=["repeat", "format-width", "join"],
+)
+def test_a_template_that_takes_gigabytes_is_stopped(make_issue: MakeIssue, template: str) -> None:
+    message = told(make_issue, template)  # was: MemoryError traceback, or the machine out of memory
+    assert "base.html:1:1: the layout templates took more than 1,024 MB of memory and were stopped" in message
+
+
+def test_huge_integer_arithmetic_is_refused_before_it_starts(make_issue: MakeIssue) -> None:
+    start = time.perf_counter()
+    message = told(make_issue, "{% set a = 9 %}{{ a**(a**a) }}")  # one step of minutes, past any alarm
+    assert "not allowed in a layout template ('**' would make a number of 1,549,681,956 bits" in message
+    assert time.perf_counter() - start < 10
+
+
+def test_a_macro_calling_itself_is_stopped(make_issue: MakeIssue) -> None:
+    message = told(make_issue, "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}")
+    assert "base.html:1:1: a macro or include calls itself without end; refused" in message
+
+
+def test_an_endless_loop_is_stopped_at_the_deadline(make_issue: MakeIssue, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "TEMPLATE_TIMEOUT_S", 0.5)
+    start = time.perf_counter()
+    loops = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    message = told(make_issue, loops)  # was: 10^10 steps, hours
+    assert "the layout templates took longer than 0.5 s and were stopped" in message
+    assert time.perf_counter() - start < 20
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [
+        ("{{ 1 / 0 }}", "ZeroDivisionError: division by zero"),
+        ("{{ '%d' % 'x' }}", "TypeError: %d format: a real number is required, not str"),
+        ("{{ [1][5] }}", "template error: "),
+    ],
+)
+def test_an_error_inside_a_template_is_a_message_at_its_line(make_issue: MakeIssue, template: str, said: str) -> None:
+    message = told(make_issue, template)  # was: a Python traceback
+    assert "base.html:1:1: template error: " in message and said in message
+
+
+def test_the_memory_cap_is_lifted_after_the_render(make_issue: MakeIssue) -> None:
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    told(make_issue, '{{ "x" * 10**10 }}')
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert len(bytearray(2 << 30)) == 2 << 30  # the process may take more than the cap again
+
+
+def test_a_plain_issue_still_renders_under_the_bounds(make_issue: MakeIssue) -> None:
+    result = build(make_issue())
+    assert not result.warnings and result.pdf.read_bytes().startswith(b"%PDF")
