@@ -8,7 +8,8 @@ a message:
   template that drops or changes a caption fails here);
 - HTML → layout: the characters of the element's laid-out boxes (read from the layout, not the PDF)
   equal the element's characters, in order and once (a stylesheet that hides, reorders or repeats
-  text fails here), and every line, image and table lies inside its page's content area.
+  text fails here), every line, image and table lies inside its page's content area, and every
+  text inside its own box (a number wider than its list's gutter would be drawn over the item).
 
 Whitespace, U+2060 WORD JOINER and U+200B ZERO WIDTH SPACE are ignored in the comparison: lines
 break at spaces, and the joiners only steer breaking. Generated text (list markers, the contents
@@ -43,15 +44,20 @@ TOLERANCE_PX = 0.5
 
 @dataclass
 class _Printed:
-    """What the layout made of the marked elements: their characters in order, and what ran off the page."""
+    """What the layout made of the marked elements: their characters in order, and what ran off the page
+    or out of its box."""
 
     chars: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     overflows: dict[str, tuple[int, str, float]] = field(default_factory=dict)
     """Source key → (page number, text or kind of the first box past the edge, how far past in mm)."""
+    spills: dict[str, tuple[int, str, float]] = field(default_factory=dict)
+    """Source key → (page number, text, how far past in mm) of the first text reaching past its own box
+    (a list's number wider than its gutter, a word wider than its cell): it is drawn over what is beside it."""
 
 
 def verify(document: weasyprint.Document, sources: dict[str, Source], problems: Problems) -> None:
-    """Add an error for every marked element whose text is not printed as written, or runs off its page."""
+    """Add an error for every marked element whose text is not printed as written, runs off its page or
+    out of its box."""
     owners, expected = marked(roots(document))
     printed = _printed(document, owners)
     for src, written in expected.items():
@@ -65,6 +71,10 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
         if src in printed.overflows:
             page, what, by = printed.overflows[src]
             problems.add(where, "", f"runs {by:.1f} mm off page {page}: '{what}'; break the text, or make it smaller")
+        elif src in printed.spills:
+            page, what, by = printed.spills[src]
+            beside = f"runs {by:.1f} mm out of its box on page {page}, over the text beside it: '{what}'"
+            problems.add(where, "", beside)
     for src in sources.keys() - expected.keys():
         problems.add(
             sources[src].position,
@@ -74,41 +84,52 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
 
 
 def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
-    """Walk every page's boxes once, collecting marked text and boxes that leave the content area."""
+    """Walk every page's boxes once, collecting marked text and boxes that leave the content area or their box."""
     from weasyprint.formatting_structure import boxes
 
     printed = _Printed()
     repeated_headers: set[int] = set()
     for number, page in enumerate(document.pages, start=1):
         area = _content_area(page._page_box)
-        for box in _body_boxes(page._page_box, repeated_headers):
+        for box, container in _body_boxes(page._page_box, repeated_headers):
             src = owners.get(id(box.element))
             if src is None:
                 continue
-            if isinstance(box, boxes.TextBox) and not _hidden_or_generated(box):
+            shown = isinstance(box, boxes.TextBox) and not _hidden_or_generated(box)
+            if shown:
                 printed.chars[src].append(box.text)
             if src not in printed.overflows and isinstance(box, boxes.TextBox | boxes.ReplacedBox | boxes.TableBox):
                 past = _past_edge(box, area)
                 if past > TOLERANCE_PX:
                     what = _short(squeezed(box.text)) if isinstance(box, boxes.TextBox) else box.element_tag
                     printed.overflows[src] = (number, what, past / PX_PER_MM)
+            if shown and src not in printed.spills:
+                left, right = container
+                past = max(left - box.position_x, box.position_x + box.width - right)
+                if past > TOLERANCE_PX:
+                    printed.spills[src] = (number, _short(squeezed(box.text)), past / PX_PER_MM)
     return printed
 
 
-def _body_boxes(page_box: Any, repeated_headers: set[int]) -> Iterator[Any]:
-    """The page's boxes outside its margin boxes, a table header repeated on later pages counted once."""
+def _body_boxes(page_box: Any, repeated_headers: set[int]) -> Iterator[tuple[Any, tuple[float, float]]]:
+    """The page's boxes outside its margin boxes, a table header repeated on later pages counted once;
+    each with the left and right edges of the box its text must stay within (its nearest block, inline
+    block or cell, padding included: a list's number hangs in the padding)."""
     from weasyprint.formatting_structure import boxes
 
-    stack = [child for child in reversed(page_box.children) if not isinstance(child, boxes.MarginBox)]
+    page = (page_box.content_box_x(), page_box.content_box_x() + page_box.width)
+    stack = [(child, page) for child in reversed(page_box.children) if not isinstance(child, boxes.MarginBox)]
     while stack:
-        box = stack.pop()
+        box, container = stack.pop()
         if isinstance(box, boxes.TableRowGroupBox) and box.is_header:
             if id(box.element) in repeated_headers:
                 continue
             repeated_headers.add(id(box.element))
-        yield box
+        yield box, container
         if isinstance(box, boxes.ParentBox):
-            stack.extend(reversed(box.children))
+            if isinstance(box, boxes.BlockContainerBox):
+                container = (box.border_box_x(), box.border_box_x() + box.border_width())
+            stack.extend((child, container) for child in reversed(box.children))
 
 
 def _hidden_or_generated(box: Any) -> bool:

@@ -1,0 +1,131 @@
+"""Outsider inputs that pushed text over other text or off the page: list numbers wider than their
+gutter, and figures taller than a page. One issue holds the cases that must now build cleanly (built
+once for the module); the others make the layout fail on purpose and expect the positioned error."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from issuepdf.content.errors import InvalidIssue
+from issuepdf.pipeline.build import BuildResult, build
+
+from .support.issues import HEAD, MakeIssue, write_files
+from .support.pdfs import page_texts
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+SOURCES = "\n".join(f"              - 출처 {n} 바이두백과" for n in range(1, 13))
+OUTSIDER = (
+    HEAD
+    + f"""\
+    articles:
+      - title: 넓은 번호
+        body:
+          - numbered: [하나는 첫째, 둘은 둘째]
+            style: decimal
+            start: 123456789012
+          - numbered: [셋은 셋째]
+            start: 3990
+          - sources:
+{SOURCES}
+      - title: 키 큰 그림
+        body:
+          - 그림 앞 문단.
+          - photo: tall.png
+            alt: 세로로 긴 그림
+            caption: 세로로 긴 그림의 캡션
+            width: 100
+      - title: 키 큰 차트
+        body:
+          - chart:
+              type: bar
+              title: 차트 제목은 차트와 함께
+              categories: [가, 나]
+              series:
+                - values: [1, 2]
+              height_mm: 250
+            caption: 키 큰 차트의 캡션
+            alt: 막대 두 개
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def outsider(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    tall = io.BytesIO()
+    Image.new("RGB", (40, 400), "navy").save(tall, "PNG")  # 1:10
+    issue = write_files(
+        tmp_path_factory.mktemp("outsider") / "905", {"issue.yaml": OUTSIDER, "tall.png": tall.getvalue()}
+    )
+    return build(issue, strict=True)
+
+
+def words(pdf: Path) -> list[tuple[int, float, float, float, str]]:
+    """Every word of the PDF as (page, xMin, xMax, yMin, text), from poppler's word boxes."""
+    xhtml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for number, page in enumerate(xhtml.split("<page ")[1:], start=1):
+        for x0, y0, x1, text in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)', page
+        ):
+            found.append((number, float(x0), float(x1), float(y0), text))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("marker", "text"), [("123456789012.", "하나는"), ("123456789013.", "둘은"), ("3990.", "셋은"), ("12)", "출처")]
+)
+def test_a_number_wider_than_its_gutter_pushes_the_text_instead_of_covering_it(
+    outsider: BuildResult, marker: str, text: str
+) -> None:
+    """`start: 123456789012` drew the number over the item's first words (and `10)` touched them)."""
+    printed = words(outsider.pdf)
+    mark = next(w for w in printed if w[4] == marker)
+    after = next(w for w in printed[printed.index(mark) + 1 :] if w[4].startswith(text))
+    assert after[0] == mark[0] and abs(after[3] - mark[3]) < 3  # the same line
+    assert mark[2] + 1 < after[1], (mark, after)  # a gap of at least a point between them
+
+
+def test_a_figure_taller_than_the_page_shrinks_to_stay_with_its_caption(outsider: BuildResult) -> None:
+    """A 1:10 photo at full width ran 1448 mm off its page; a 250 mm chart left its title and its caption
+    each alone on a page of their own."""
+    pages = [" ".join(text.split()) for text in page_texts(outsider.pdf)]
+    (photo,) = [n for n, text in enumerate(pages) if "사진 1) 세로로 긴 그림의 캡션" in text]
+    assert re.search(rb"/\w+ Do", PdfReader(outsider.pdf).pages[photo].get_contents().get_data())  # the image
+    (chart,) = [text for text in pages if "표 1) 키 큰 차트의 캡션" in text]
+    assert "차트 제목은 차트와 함께" in chart and "가 나" in chart, chart  # its title and its axis
+
+
+def test_the_outsider_issue_builds_strict(outsider: BuildResult) -> None:
+    assert outsider.warnings == []
+
+
+def test_text_pushed_out_of_its_box_over_other_text_is_an_error(make_issue: MakeIssue) -> None:
+    """The overlap class itself: whatever makes a text reach past its box (here a stylesheet narrowing
+    the number's gutter) stops the build at the block, naming the text."""
+    issue = make_issue(
+        {
+            "issue.yaml": HEAD
+            + "    articles:\n      - title: 가\n        body:\n          - numbered: [첫 항목, 둘째]\n",
+            "layouts/issue.css": "ol.numbered .marker { width: 0.3em !important; min-width: 0 !important;"
+            " padding: 0 !important }",
+        }
+    )
+    with pytest.raises(InvalidIssue) as caught:
+        build(issue)
+    problems = [str(problem).replace(f"{issue.name}/", "") for problem in caught.value.problems]
+    assert any(
+        re.fullmatch(r"issue\.yaml:10:13: runs \d+\.\d mm out of its box on page 3, over the text beside it: 'i\.'", p)
+        for p in problems
+    ), problems
