@@ -57,6 +57,12 @@ OUTSIDER = (
               height_mm: 250
             caption: 키 큰 차트의 캡션
             alt: 막대 두 개
+      - title: 키 큰 행
+        body:
+          - table:
+              - [짧음, "{"긴 셀의 문장이다. " * 300}"]
+            header:
+              - [이름, 내용]
 """
 )
 
@@ -105,6 +111,14 @@ def test_a_figure_taller_than_the_page_shrinks_to_stay_with_its_caption(outsider
     assert re.search(rb"/\w+ Do", PdfReader(outsider.pdf).pages[photo].get_contents().get_data())  # the image
     (chart,) = [text for text in pages if "표 1) 키 큰 차트의 캡션" in text]
     assert "차트 제목은 차트와 함께" in chart and "가 나" in chart, chart  # its title and its axis
+
+
+def test_a_row_taller_than_a_page_keeps_its_tables_header_on_every_page(outsider: BuildResult) -> None:
+    """A 3000-character cell: its row, kept whole, could not be, and the header was left off the pages it
+    filled (printed once, after them)."""
+    pages = [" ".join(text.split()) for text in page_texts(outsider.pdf) if "긴 셀의 문장이다" in text]
+    assert len(pages) >= 2
+    assert all(page.startswith("이름 내용") or " 이름 내용 " in page for page in pages), pages
 
 
 def test_the_outsider_issue_builds_strict(outsider: BuildResult) -> None:
