@@ -73,3 +73,29 @@ def test_escaped_marks_in_yaml_are_not_reported_but_unapplied_ones_still_are(mak
     issue = make_issue({"issue.yaml": article(f"- '{ESCAPES}'", "- 그러나 ** 떨어진 별표**는 알린다.")})
     problems = problems_of(issue)
     assert len(problems) == 1 and "sections.0.articles.0.body.1: '**' would be printed" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("block", "where"),
+    [
+        ("- |\n            첫 문단의 줄.\n\n            둘째 문단의 줄.", "10:13: sections.0.articles.0.body.0:"),
+        (
+            "- note: |\n              주석의 첫 문단.\n\n              주석의 둘째 문단.",
+            "10:19: sections.0.articles.0.body.0.note:",
+        ),
+    ],
+)
+def test_an_empty_line_inside_a_yaml_text_is_reported(make_issue: MakeIssue, block: str, where: str) -> None:
+    """A `|` block with an empty line reads as two paragraphs, but Markdown inside one text joins them
+    with a space: the paragraph break the editor wrote was lost without a word."""
+    problems = problems_of(make_issue({"issue.yaml": article(block)}))
+    assert len(problems) == 1 and problems[0].startswith(f"issue.yaml:{where}"), problems
+    assert problems[0].endswith(
+        "an empty line inside a text does not start a new paragraph (it prints as a space);"
+        " write each paragraph as a text of its own"
+    )
+
+
+def test_line_breaks_without_an_empty_line_are_fine(make_issue: MakeIssue) -> None:
+    issue = make_issue({"issue.yaml": article("- |\n            한 문단의 첫 줄,\n            같은 문단의 둘째 줄.")})
+    assert "한 문단의 첫 줄, 같은 문단의 둘째 줄." in pdf_text(build(issue).pdf)

@@ -67,7 +67,7 @@ def check(project: Project, problems: Problems, edition: str = "screen") -> Chec
     check_glyphs(loaded, covered, problems)
     check_unique_ids(loaded, problems)
     check_links(loaded, problems)
-    check_leftover_markup(loaded, problems)
+    check_formatted(loaded, problems)
     checked = Checked(issue, project, loaded=loaded) if issue else None
     sources = [issue_dir / "issue.yaml", *_included_files(loaded)]
     for path in _inline_charts_with_csv(loaded):
@@ -280,16 +280,28 @@ def check_links(loaded: Loaded, problems: Problems) -> None:
                 )
 
 
-def check_leftover_markup(loaded: Loaded, problems: Problems) -> None:
-    """Markdown prints `**` it cannot match as asterisks: say where, instead of printing them."""
-    formatted = set(markdown_paths(loaded.data))
-    for path, text in loaded.strings:
-        if ("*" in text or "__" in text) and path in formatted:
-            shown = unapplied_marks(text)
-            if shown:
-                problems.add(
-                    loaded.position(path),
-                    ".".join(map(str, path)),
-                    f"'{shown[:20]}' would be printed as it stands: Markdown found no text to emphasise;"
-                    " put the marks right around the words, or write \\* for a printed asterisk",
-                )
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+"""An empty line inside one text (a YAML `|` block): Markdown joins its paragraphs with a space."""
+
+
+def check_formatted(loaded: Loaded, problems: Problems) -> None:
+    """What Markdown would print otherwise than written, in the texts it formats: say where, and the fix."""
+    for path in markdown_paths(loaded.data):
+        text = loaded.value(path)
+        if not isinstance(text, str):
+            continue
+        shown = unapplied_marks(text) if "*" in text or "__" in text else None
+        if shown:
+            problems.add(
+                loaded.position(path),
+                ".".join(map(str, path)),
+                f"'{shown[:20]}' would be printed as it stands: Markdown found no text to emphasise;"
+                " put the marks right around the words, or write \\* for a printed asterisk",
+            )
+        if BLANK_LINE.search(text.strip()):
+            problems.add(
+                loaded.position(path),
+                ".".join(map(str, path)),
+                "an empty line inside a text does not start a new paragraph (it prints as a space);"
+                " write each paragraph as a text of its own",
+            )
