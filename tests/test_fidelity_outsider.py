@@ -99,3 +99,39 @@ def test_an_empty_line_inside_a_yaml_text_is_reported(make_issue: MakeIssue, blo
 def test_line_breaks_without_an_empty_line_are_fine(make_issue: MakeIssue) -> None:
     issue = make_issue({"issue.yaml": article("- |\n            한 문단의 첫 줄,\n            같은 문단의 둘째 줄.")})
     assert "한 문단의 첫 줄, 같은 문단의 둘째 줄." in pdf_text(build(issue).pdf)
+
+
+def test_a_pipe_table_markdown_does_not_read_as_one_is_reported(make_issue: MakeIssue) -> None:
+    """GFM splits cells at every `|`, in code too: a header of 4 cells over a delimiter row of 3 made the
+    whole table one paragraph of pipes and dashes, built without a word."""
+    md = "---\ntitle: 제목\n---\n첫 문단.\n\n| 가 | 나 | `a|b` |\n|---|---|---|\n| 1 | 2 | 3 |\n"
+    problems = problems_of(make_issue({"issue.yaml": MARKDOWN_HEAD, "articles/a.md": md}))
+    assert problems == [
+        "articles/a.md:6:1: body.1: this is not read as a table: its first row has 4 cells and the row"
+        " under it 3 (Markdown splits cells at every |, in `code` too; write \\| for a | inside a cell)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("files", "where"),
+    [
+        (
+            {"issue.yaml": article("- 문단 안에 ![공장 사진](images/x.png) 이 있다.")},
+            "issue.yaml:10:13: sections.0.articles.0.body.0:",
+        ),
+        (
+            {
+                "issue.yaml": MARKDOWN_HEAD,
+                "articles/a.md": "---\ntitle: 제목\n---\n문단 안에 ![공장 사진](images/x.png) 이 있다.\n",
+            },
+            "articles/a.md:4:1: sections.0.articles.0.body.0:",
+        ),
+    ],
+)
+def test_a_photo_inside_a_text_is_reported(make_issue: MakeIssue, files: dict[str, str], where: str) -> None:
+    """The bulletin's Markdown prints no image inside a text: `![공장 사진](…)` printed '!공장 사진' as a
+    link, and the photo nowhere."""
+    problems = problems_of(make_issue(files))
+    assert problems == [
+        f"{where} a photo inside a text is not printed ('![공장 사진](…)'): make it a photo block of its own"
+    ]

@@ -74,6 +74,20 @@ def unapplied_marks(markdown: str) -> str | None:
     return found.group(0) if found else None
 
 
+def inline_photo(markdown: str) -> str | None:
+    """The caption of the first `![caption](path)` in a text, or None. The bulletin's Markdown prints no
+    image inside a text: it would print '!caption' as a link, and the photo nowhere."""
+    if "![" not in markdown:
+        return None
+    tokens = _unjoined.parseInline(markdown)[0].children or []
+    for index, token in enumerate(tokens[1:], start=1):
+        before = tokens[index - 1]
+        if token.type == "link_open" and not token.markup and before.type == "text" and before.content.endswith("!"):
+            end = next(i for i in range(index, len(tokens)) if tokens[i].type == "link_close")
+            return "".join(t.content for t in tokens[index:end])
+    return None
+
+
 def plain(text: str, breaking: LineBreaking) -> Markup:
     """Escaped text without Markdown, for titles, labels and table cells that are not prose."""
     html = str(escape(text))

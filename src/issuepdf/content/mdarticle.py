@@ -93,6 +93,26 @@ def parse_markdown(text: str, path: Path, problems: Problems, budget: Budget) ->
     return loaded
 
 
+DELIMITER_ROW = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
+"""The row under a pipe table's header: `|---|:-:|`."""
+
+
+def _unread_table(lines: list[str]) -> tuple[int, int] | None:
+    """A paragraph that looks like a pipe table Markdown did not read as one (its header and the row
+    under it differ in cells): the two counts, or None."""
+    if len(lines) < 2 or "|" not in lines[0] or "|" not in lines[1] or not DELIMITER_ROW.fullmatch(lines[1].strip()):
+        return None
+    return _cells(lines[0]), _cells(lines[1])
+
+
+def _cells(row: str) -> int:
+    """How many cells GFM splits a table row into: at every | not escaped, outer ones aside."""
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return len(re.split(r"(?<!\\)\|", row))
+
+
 def _lines(text: str) -> list[str]:
     """The lines of a text, split at Markdown's line ends only (a last line end starts no line)."""
     lines = LINE_END.split(text)
@@ -192,6 +212,15 @@ class _Reader:
             self._problem(line, keypath, 'write a photo alone on its line as ![caption](images/x.jpg "출처")')
             return None
         lines = content.split("\n")
+        unread = _unread_table(lines)
+        if unread is not None:
+            self._problem(
+                line,
+                keypath,
+                f"this is not read as a table: its first row has {unread[0]} cells and the row under it {unread[1]}"
+                " (Markdown splits cells at every |, in `code` too; write \\| for a | inside a cell)",
+            )
+            return None
         numbered = _numbered_lines(lines)
         if numbered is not None:
             style, start = numbered

@@ -23,7 +23,7 @@ from .chartspec import ChartSpec, Series
 from .fonts import coverage, needs_glyph
 from .formatted import markdown_paths
 from .loader import Budget, KeyPath, Loaded, inside, load_issue, load_yaml, read_bounded, safe_relative
-from .markup import unapplied_marks
+from .markup import inline_photo, unapplied_marks
 from .model import AUTOMATIC_ID, BLOCK_TYPES, Issue, automatic_id
 from .problems import Position, Problems
 from .project import Project
@@ -297,6 +297,13 @@ def check_formatted(loaded: Loaded, problems: Problems) -> None:
                 ".".join(map(str, path)),
                 f"'{shown[:20]}' would be printed as it stands: Markdown found no text to emphasise;"
                 " put the marks right around the words, or write \\* for a printed asterisk",
+            )
+        photo = inline_photo(text)
+        if photo is not None:
+            problems.add(
+                loaded.position(path),
+                ".".join(map(str, path)),
+                f"a photo inside a text is not printed ('![{photo}](…)'): make it a photo block of its own",
             )
         if BLANK_LINE.search(text.strip()):
             problems.add(
