@@ -66,16 +66,17 @@ def canary_files(folder: Path) -> dict[str, Path]:
 def hostile_issue(make_issue: MakeIssue, url: str, outside: dict[str, Path]) -> Path:
     """An issue whose every way of naming a resource points at the server or the canary."""
     svg, css = outside["svg"].as_uri(), outside["css"].as_uri()
+    png = outside["svg"].with_name("canary.png").as_uri()  # refused unread, so it need not exist
     body = (
-        f'          - "[링크]({url}/link) ![그림]({url}/md.svg) <img src=\\"{svg}\\">"\n'
+        f'          - "[링크]({url}/link) <img src=\\"{svg}\\">"\n'  # `![…](…)` in a text is refused at check
         f"          - photo: images/p.svg\n            alt: 그림\n"
     )
     return make_issue(
         {
             "issue.yaml": MINIMAL + body,
             "images/p.svg": f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
-            f'<image href="{url}/in-svg.svg" width="5" height="5"/><image xlink:href="{svg}" width="5" height="5"/>'
-            f'<use href="{svg}#x"/></svg>',
+            f'<image href="{url}/in-svg.png" width="5" height="5"/><image xlink:href="{png}" width="5" height="5"/>'
+            "</svg>",  # an SVG that draws another SVG is refused at check (test_hostile_files.py)
             "layouts/issue.css": f'@import url("{url}/import.css"); @import url("{css}");'
             f' body {{ background: url("{url}/bg.svg") }} h1 {{ background: url("{svg}") }}'
             f' @font-face {{ font-family: X; src: url("{url}/font.woff") }}',

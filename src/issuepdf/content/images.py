@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
+from .paths import MAX_RESOURCE_BYTES
+
 READABLE = {"JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP"}
 """Formats WeasyPrint embeds through Pillow; SVG is read as XML."""
 SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I", "F"}
@@ -33,6 +35,8 @@ def image_problem(path: Path) -> str | None:
 def _image_problem(path: Path, size: int, _mtime_ns: int) -> str | None:
     if size == 0:
         return f"{path.name} is empty (0 bytes)"
+    if size > MAX_RESOURCE_BYTES:
+        return f"{path.name} is {size:,} bytes; the limit is {MAX_RESOURCE_BYTES:,}"
     if path.suffix.lower() == ".svg":
         return svg_problem(path.name, path.read_bytes())
     cut = _cut_short(path, size)
@@ -86,9 +90,29 @@ def svg_problem(name: str, data: bytes) -> str | None:
         return f"{name} is not well-formed SVG ({err})"
     if not root.tag.endswith("svg"):
         return f"{name} is XML but not SVG (its root is <{root.tag}>)"
+    drawn = next((ref for ref in _file_references(root) if not _raster_name(ref)), None)
+    if drawn is not None:
+        return (
+            f"{name} draws the file {drawn[:60]!r}, which may draw it in turn; keep an SVG to itself and raster images"
+        )
     if _expanded_size(root) > MAX_SVG_ELEMENTS:
         return f"{name} draws over {MAX_SVG_ELEMENTS:,} elements once its <use> copies are expanded; simplify it"
     return None
+
+
+RASTER_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp")
+
+
+def _file_references(root: ElementTree.Element) -> list[str]:
+    """Every link of the SVG to another file: `href`s that are neither `#id` nor `data:` (WeasyPrint
+    refuses `data:` in issue files, like any URL that is not a file of the issue)."""
+    hrefs = (element.get("href") or element.get(XLINK_HREF) or "" for element in root.iter())
+    return [href for href in hrefs if href.strip() and not href.strip().startswith(("#", "data:"))]
+
+
+def _raster_name(reference: str) -> bool:
+    """Whether a link names a raster image (which draws nothing further), by its suffix."""
+    return reference.split("#")[0].split("?")[0].lower().endswith(RASTER_SUFFIXES)
 
 
 def _expanded_size(root: ElementTree.Element) -> int:
@@ -116,14 +140,26 @@ def _expanded_size(root: ElementTree.Element) -> int:
 
 def printable_bytes(path: Path, data: bytes) -> bytes:
     """The bytes WeasyPrint should get for a file: 16-bit greyscale PNGs become 8-bit; an SVG that
-    would draw without end (from a stylesheet, where `check` does not look) is refused."""
+    would draw without end, or a raster image of more pixels than `check` lets a photo have, is refused
+    (a stylesheet or an SVG names files `check` does not look at; WeasyPrint decodes any file it is
+    given as an image, whatever its name, so every file is sniffed)."""
     if path.suffix.lower() == ".svg":
         problem = svg_problem(path.name, data)
         if problem:
             raise ValueError(problem)
+        return data
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.open(io.BytesIO(data)).close()  # reads the header only: the size, not the pixels
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ValueError(f"{path.name} is refused as a decompression bomb: {err}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        pass  # not an image (a stylesheet, a font): WeasyPrint reads it as what it is
     if path.suffix.lower() != ".png" or data[24:25] != b"\x10":  # IHDR bit depth
         return data
-    from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
         if image.mode not in SIXTEEN_BIT_MODES:

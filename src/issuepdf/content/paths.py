@@ -1,8 +1,12 @@
 """Where things are: the project an issue belongs to (its layouts and fonts, beside the issues or in the
-source tree). A run finds it once and carries it in a `project.Project`."""
+source tree). A run finds it once and carries it in a `project.Project`. And how a file is read from
+those folders when no check came first (`read_inside`)."""
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import IssuepdfError
@@ -24,3 +28,35 @@ def project_root(issue_dir: Path) -> Path:
 def cache_dir(issue_dir: Path) -> Path:
     """Per-issue cache of rendered charts; safe to delete, never committed."""
     return issue_dir / ".cache"
+
+
+MAX_RESOURCE_BYTES = 200_000_000
+"""Largest file the typesetter reads (a photo, font or stylesheet): a 60-megapixel TIFF is 180 MB."""
+
+
+def read_inside(path: Path, roots: Sequence[Path], max_bytes: int = MAX_RESOURCE_BYTES) -> tuple[int, Path, bytes]:
+    """Which of the resolved `roots` a file lies in, its real path and its bytes; ValueError saying why not.
+
+    The check is made on the file as opened, not on its name: the real path of the open descriptor must
+    lie inside a root (so a folder or link swapped in after an earlier check is caught), it must be a
+    regular file (a FIFO or device would block or never end), and no larger than `max_bytes` (a sparse
+    file can claim gigabytes). It is opened without blocking and without following a final link.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        raise ValueError(f"refused {path}: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        real = Path(os.readlink(f"/proc/self/fd/{fd}")) if Path("/proc/self/fd").is_dir() else path.resolve()
+        index = next((i for i, root in enumerate(roots) if real.is_relative_to(root)), None)
+        if index is None:
+            raise ValueError(f"refused {real}: outside the issue, layouts and fonts folders")
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"refused {path}: not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"refused {path}: {info.st_size:,} bytes; the limit is {max_bytes:,}")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"refused {path}: more than {max_bytes:,} bytes")
+    return index, real, data

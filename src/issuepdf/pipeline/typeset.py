@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..content.errors import LayoutTimeout
 from ..content.images import printable_bytes
+from ..content.paths import read_inside
 from .justify import even_out
 from .stylesheets import install as install_stylesheet_cache
 
@@ -75,13 +76,10 @@ def _fetcher_class() -> type:
             parts = urlsplit(url)
             if parts.scheme != "file":
                 raise ValueError(f"refused {url}: issuepdf reads no network resources")
-            path = Path(unquote(parts.path)).resolve()
-            index = next((i for i, root in enumerate(self.roots) if path.is_relative_to(root)), None)
-            if index is None:
-                raise ValueError(f"refused {path}: outside the issue, layouts and fonts folders")
+            index, path, data = read_inside(Path(unquote(parts.path)).resolve(), self.roots)
             _PLACES[url.encode()] = place(index, path.relative_to(self.roots[index]).as_posix())
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(path.as_uri(), printable_bytes(path, path.read_bytes()), {"Content-Type": mime})
+            return URLFetcherResponse(path.as_uri(), printable_bytes(path, data), {"Content-Type": mime})
 
     return LocalFetcher
 

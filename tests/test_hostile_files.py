@@ -1,0 +1,139 @@
+"""Files an issue holds that are not what they claim: FIFOs, sparse giants, links swapped in after a
+check, pixel bombs named by a stylesheet, SVGs that draw each other, gigabyte CSVs. Every file the
+typesetter reads is proven inside the allowed folders as opened (`paths.read_inside`). Rows F1-F7 of
+docs/hostile-inputs.md."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from issuepdf.content.paths import MAX_RESOURCE_BYTES, read_inside
+from issuepdf.pipeline.build import build
+
+from .support.issues import MakeIssue
+from .test_hostile import problems_of, with_body
+
+CANARY = b"CANARY-8d1e"
+
+
+def warned(issue: Path) -> list[str]:
+    """The warnings of a build that goes through (a refused resource is a warning)."""
+    return build(issue).warnings
+
+
+@pytest.mark.expect_warnings
+def test_a_fifo_named_by_a_stylesheet_is_refused_at_once(make_issue: MakeIssue) -> None:
+    issue = make_issue({"layouts/issue.css": "body { background: url(pipe.png) }"})
+    os.mkfifo(issue / "layouts" / "pipe.png")
+    start = time.perf_counter()
+    (warning,) = warned(issue)  # was: the build hung on the pipe until the 300 s layout deadline
+    assert "pipe.png: not a regular file" in warning
+    assert time.perf_counter() - start < 30
+
+
+@pytest.mark.expect_warnings
+def test_a_sparse_giant_font_is_refused_by_its_size(make_issue: MakeIssue, caplog: pytest.LogCaptureFixture) -> None:
+    css = "@font-face { font-family: X; src: url(big.woff) }\nbody { font-family: X }"
+    issue = make_issue({"layouts/issue.css": css})
+    with (issue / "layouts" / "big.woff").open("wb") as handle:
+        handle.truncate(MAX_RESOURCE_BYTES + 1)  # no disk used, but read whole it is 200 MB
+    caplog.set_level(logging.DEBUG, logger="weasyprint")
+    assert warned(issue) == ["weasyprint: Font-face 'X' cannot be loaded"]  # was: read whole (3 GB for 3 GB)
+    limit = f"big.woff: {MAX_RESOURCE_BYTES + 1:,} bytes; the limit is {MAX_RESOURCE_BYTES:,}"
+    assert any(limit in record.getMessage() for record in caplog.records)
+
+
+def test_a_folder_swapped_for_a_link_after_the_check_is_caught_as_opened(tmp_path: Path) -> None:
+    issue, outside = tmp_path / "issue", tmp_path / "outside"
+    (issue / "images").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "a.png").write_bytes(CANARY)
+    (issue / "images" / "a.png").write_bytes(b"fine")
+    assert read_inside(issue / "images" / "a.png", [issue])[2] == b"fine"
+    (issue / "images" / "a.png").unlink()
+    (issue / "images").rmdir()
+    (issue / "images").symlink_to(outside)  # the swap: the same name now leads out
+    with pytest.raises(ValueError, match="outside the issue, layouts and fonts folders"):
+        read_inside(issue / "images" / "a.png", [issue])
+    (issue / "b.png").symlink_to(outside / "a.png")
+    with pytest.raises(ValueError, match="Too many levels of symbolic links"):  # a final link is never followed
+        read_inside(issue / "b.png", [issue])
+
+
+@pytest.mark.expect_warnings
+def test_a_pixel_bomb_named_by_a_stylesheet_is_refused_unread(make_issue: MakeIssue) -> None:
+    issue = make_issue({"layouts/issue.css": "body { background: url(b.png) }"})
+    Image.MAX_IMAGE_PIXELS, limit = None, Image.MAX_IMAGE_PIXELS
+    try:
+        Image.new("1", (12000, 12000)).save(issue / "layouts" / "b.png")  # 17 kB on disk, 144 megapixels
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+    (warning,) = warned(issue)  # was: decoded (1.2 GB, 7 s) with only a Python warning, on every page
+    assert "b.png is refused as a decompression bomb" in warning
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/>{}</svg>'
+
+
+@pytest.mark.parametrize(
+    "drawing",
+    [
+        '<image href="a.svg" width="9" height="9"/><image href="a.svg" x="1" width="9" height="9"/>',
+        '<use href="b.svg#r"/>',
+    ],
+    ids=["itself", "another"],
+)
+def test_an_svg_photo_that_draws_svg_files_is_refused(make_issue: MakeIssue, drawing: str) -> None:
+    issue = make_issue(
+        {
+            "issue.yaml": with_body("          - photo: a.svg\n            alt: x\n"),
+            "a.svg": SVG.format(drawing),
+            "b.svg": SVG.format('<use href="a.svg#r"/>'),
+        }
+    )
+    start = time.perf_counter()
+    (problem,) = problems_of(issue)  # was: the layout ran on (60 s and more) drawing a.svg inside a.svg
+    assert "a.svg draws the file '" in problem and "keep an SVG to itself and raster images" in problem
+    assert time.perf_counter() - start < 10
+
+
+def test_an_svg_photo_may_still_draw_a_raster_image(make_issue: MakeIssue) -> None:
+    issue = make_issue(
+        {
+            "issue.yaml": with_body("          - photo: a.svg\n            alt: x\n"),
+            "a.svg": SVG.format('<image href="dot.png" width="9" height="9"/>'),
+        }
+    )
+    Image.new("RGB", (4, 4), "red").save(issue / "dot.png")
+    assert not warned(issue)
+
+
+def test_a_sparse_giant_photo_is_refused_at_check_by_its_size(make_issue: MakeIssue) -> None:
+    issue = make_issue({"issue.yaml": with_body("          - photo: big.jpg\n            alt: x\n")})
+    with (issue / "big.jpg").open("wb") as handle:
+        handle.write(b"\xff\xd8\xff")
+        handle.truncate(MAX_RESOURCE_BYTES + 1)
+    (problem,) = problems_of(issue)
+    assert f"big.jpg is {MAX_RESOURCE_BYTES + 1:,} bytes; the limit is {MAX_RESOURCE_BYTES:,}" in problem
+
+
+def test_a_gigabyte_csv_is_refused_by_its_size_without_being_read(make_issue: MakeIssue) -> None:
+    issue = make_issue(
+        {
+            "issue.yaml": with_body("          - chart: charts/c.yaml\n"),
+            "charts/c.yaml": "type: line\ncsv: d.csv\n",
+            "charts/d.csv": "x,y\n",
+        }
+    )
+    with (issue / "charts" / "d.csv").open("r+b") as handle:
+        handle.truncate(1 << 30)  # was: read whole into rows, 4 GB then MemoryError (300 MB took 51 s)
+    start = time.perf_counter()
+    problems = problems_of(issue)
+    assert any("d.csv" in p and "bytes; the limit is 2,000,000" in p for p in problems), problems
+    assert time.perf_counter() - start < 10
