@@ -137,7 +137,11 @@ def _owners(pages: list[Page]) -> dict[int, tuple[str, ...]]:
 
 def _facts(page: Page, owners: dict[int, tuple[str, ...]]) -> tuple[str, dict[str, Rect]]:
     """The page's fingerprint (every box's kind, place, text, colour and image) and, per source or part
-    key, the rectangle around its boxes; one walk over the boxes."""
+    key, the rectangle around its boxes; one walk over the boxes.
+
+    An image is its URL and the image WeasyPrint read (a photo saved anew under the same name is read
+    again, as another object). The object's id is not reused while the fingerprint is known: the fingerprints
+    kept are those of pages shown, and `Versions.known` keeps a page of each, and so its image, alive."""
     from weasyprint.formatting_structure import boxes
 
     digest = hashlib.blake2b(digest_size=16)
@@ -147,7 +151,9 @@ def _facts(page: Page, owners: dict[int, tuple[str, ...]]) -> tuple[str, dict[st
         box = stack.pop()
         x, y, width, height = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
         element = box.element
-        image = element.get("src", "") if isinstance(box, boxes.ReplacedBox) and element is not None else ""
+        image = ""
+        if isinstance(box, boxes.ReplacedBox):
+            image = f"{element.get('src', '') if element is not None else ''}\0{id(box.replacement)}"
         text = box.text if isinstance(box, boxes.TextBox) else ""
         digest.update(
             f"{type(box).__name__}\0{x:.2f},{y:.2f},{width:.2f},{height:.2f}\0{text}\0{image}\0"

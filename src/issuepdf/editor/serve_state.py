@@ -100,13 +100,17 @@ class LiveIssue:
                 self.condition.wait_for(lambda: first in self.fetched, timeout=HANDOVER_S)
         _make_images(rest)
 
-    def laid_out(self, laid_out: weasyprint.Document, document: Document, full: bool) -> None:
-        """The whole issue is laid out: show every page now, unless all are new (they come from the PDF)."""
+    def laid_out(self, laid_out: weasyprint.Document, document: Document, restyled: bool) -> None:
+        """The whole issue is laid out: show every page now, unless all are new (restyled: they come from the PDF).
+
+        A layout that is not restyled keeps the versions of the pages that draw as before, also when it laid out
+        everything again (an issue whose articles do not start a page): only the others change on screen.
+        """
         self.base = laid_out
-        if full:
+        if restyled:
             self.versions.forget()
         versions, new = self.versions.of(laid_out.pages, document)
-        if full:
+        if restyled:
             return
         rest = self._rasterise(new)
         if rest is not None:
