@@ -7,19 +7,26 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 import time
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
+import brotli
 import pytest
+from fontTools.ttLib import TTFont
 from PIL import Image
 
-from issuepdf.content.paths import MAX_RESOURCE_BYTES, read_inside
+from issuepdf.content.images import packed_font_problem
+from issuepdf.content.paths import MAX_RESOURCE_BYTES, SOURCE_ROOT, read_inside
 from issuepdf.pipeline.build import build
 
 from .support.issues import MakeIssue
 from .test_hostile import problems_of, with_body
 
 CANARY = b"CANARY-8d1e"
+FONTS = SOURCE_ROOT / "fonts"
 
 
 def warned(issue: Path) -> list[str]:
@@ -137,3 +144,46 @@ def test_a_gigabyte_csv_is_refused_by_its_size_without_being_read(make_issue: Ma
     problems = problems_of(issue)
     assert any("d.csv" in p and "bytes; the limit is 2,000,000" in p for p in problems), problems
     assert time.perf_counter() - start < 10
+
+
+def _woff2_bomb(megabytes: int) -> bytes:
+    """A WOFF2 font of one 100-byte table whose Brotli stream unpacks to `megabytes` of zeros (2 kB for 1 GB)."""
+    compressor = brotli.Compressor(quality=5)
+    body = b"".join(compressor.process(bytes(1 << 20)) for _ in range(megabytes)) + compressor.finish()
+    directory = bytes([1, 100])  # table 'head', no transform, 100 bytes declared
+    size = 48 + len(directory) + len(body)
+    header = struct.pack(">4s4sLHHLLHHLLLLL", b"wOF2", b"\0\1\0\0", size, 1, 0, 112, len(body), 1, 0, 0, 0, 0, 0, 0)
+    return header + directory + body
+
+
+def _woff_bomb(megabytes: int) -> bytes:
+    """A WOFF font of one table declared 100 bytes whose zlib data unpacks to `megabytes` of zeros."""
+    packer = zlib.compressobj(9)
+    body = b"".join(packer.compress(bytes(1 << 20)) for _ in range(megabytes)) + packer.flush()
+    entry = struct.pack(">4sLLLL", b"head", 64, len(body), 100, 0)
+    header = struct.pack(">4s4sLHHL", b"wOFF", b"\0\1\0\0", 64 + len(body), 1, 0, 112).ljust(44, b"\0")
+    return header + entry + body
+
+
+@pytest.mark.expect_warnings
+@pytest.mark.parametrize(("name", "bomb"), [("b.woff2", _woff2_bomb), ("b.woff", _woff_bomb)])
+def test_a_font_that_unpacks_to_gigabytes_is_refused_unpacked(
+    make_issue: MakeIssue, caplog: pytest.LogCaptureFixture, name: str, bomb: Callable[[int], bytes]
+) -> None:
+    css = f"@font-face {{ font-family: X; src: url({name}) }}\nbody {{ font-family: X }}"
+    issue = make_issue({"layouts/issue.css": css, f"layouts/{name}": bomb(300)})
+    caplog.set_level(logging.DEBUG, logger="weasyprint")
+    assert warned(issue) == ["weasyprint: Font-face 'X' cannot be loaded"]  # was: 2.4 kB took 3.1 GB
+    assert any("(a compression bomb?); refused" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("flavor", ["woff", "woff2"])
+def test_a_real_packed_font_still_loads(make_issue: MakeIssue, flavor: str) -> None:
+    font = TTFont(FONTS / "NotoSans-Regular.ttf")
+    font.flavor = flavor
+    issue = make_issue(
+        {"layouts/issue.css": f"@font-face {{ font-family: X; src: url(f.{flavor}) }}\nh1 {{ font-family: X }}"}
+    )
+    font.save(issue / "layouts" / f"f.{flavor}")
+    assert packed_font_problem((issue / "layouts" / f"f.{flavor}").read_bytes()) is None
+    assert not warned(issue)

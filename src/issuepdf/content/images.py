@@ -8,7 +8,9 @@ kinds with the file's position; the fetcher converts the last on the fly.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
@@ -148,6 +150,11 @@ def printable_bytes(path: Path, data: bytes) -> bytes:
         if problem:
             raise ValueError(problem)
         return data
+    if data[:4] in (b"wOFF", b"wOF2"):
+        problem = packed_font_problem(data)
+        if problem:
+            raise ValueError(f"{path.name}: {problem}")
+        return data
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -168,3 +175,58 @@ def printable_bytes(path: Path, data: bytes) -> bytes:
     out = io.BytesIO()
     eight_bit.save(out, format="PNG")
     return out.getvalue()
+
+
+MAX_FONT_BYTES = 100_000_000
+"""Largest font a WOFF or WOFF2 file may unpack to (Noto Sans CJK, the largest common font, is 16 MB)."""
+
+
+def packed_font_problem(data: bytes) -> str | None:
+    """Why a WOFF or WOFF2 font may not be unpacked: its compressed tables would unpack past what its
+    directory declares, or past MAX_FONT_BYTES. WeasyPrint unpacks them with fontTools, which
+    decompresses in full before it compares sizes, so a 2 kB file could take gigabytes."""
+    import brotli
+    from fontTools.ttLib import TTLibError
+
+    try:
+        return _woff2_problem(data) if data[:4] == b"wOF2" else _woff_problem(data)
+    except (struct.error, ValueError, EOFError, zlib.error, brotli.error, TTLibError) as err:
+        return f"a damaged WOFF font ({err})"
+
+
+def _woff_problem(data: bytes) -> str | None:
+    """WOFF 1: each table not stored as is is zlib data of a declared size; unpack each at most one byte past it."""
+    (count,) = struct.unpack_from(">H", data, 12)
+    declared = 0
+    for index in range(count):
+        offset, packed, size = struct.unpack_from(">4xLLL", data, 44 + 20 * index)
+        declared += size
+        if declared > MAX_FONT_BYTES:
+            return f"unpacks to more than {MAX_FONT_BYTES:,} bytes; refused"
+        if packed != size and len(zlib.decompressobj().decompress(data[offset : offset + packed], size + 1)) > size:
+            return "a table unpacks to more than its directory declares (a compression bomb?); refused"
+    return None
+
+
+def _woff2_problem(data: bytes) -> str | None:
+    """WOFF 2: one Brotli stream of all tables, whose sizes the directory declares."""
+    import brotli
+    from fontTools.misc import sstruct
+    from fontTools.ttLib import woff2
+
+    header = sstruct.unpack(woff2.woff2DirectoryFormat, data[: woff2.woff2DirectorySize])
+    stream = io.BytesIO(data)
+    stream.seek(woff2.woff2DirectorySize)
+    declared = 0
+    for _ in range(header["numTables"]):
+        entry = woff2.WOFF2DirectoryEntry()
+        entry.fromFile(stream)
+        declared += entry.length
+    if declared > MAX_FONT_BYTES:
+        return f"unpacks to more than {MAX_FONT_BYTES:,} bytes; refused"
+    unpacked = brotli.Decompressor().process(
+        stream.read(header["totalCompressedSize"]), output_buffer_limit=declared + 1
+    )
+    if len(unpacked) > declared:
+        return "its tables unpack to more than its directory declares (a compression bomb?); refused"
+    return None
