@@ -143,3 +143,22 @@ def test_text_pushed_out_of_its_box_over_other_text_is_an_error(make_issue: Make
         re.fullmatch(r"issue\.yaml:10:13: runs \d+\.\d mm out of its box on page 3, over the text beside it: 'i\.'", p)
         for p in problems
     ), problems
+
+
+def test_the_issue_and_section_titles_that_run_off_the_cover_header_or_footer_are_errors(
+    make_issue: MakeIssue,
+) -> None:
+    """Titles outside any block (the cover's masthead, the footer of every page, a section's running
+    head) ran off the page unchecked: only blocks carried the marks the check reads."""
+    word = "Supercalifragilistic" * 10
+    head = HEAD.replace("title: 주간 중국 창업", f"title: 주간 중국 창업 {word}").replace(
+        "  - title: CHINA 창업\n", f"  - title: CHINA 창업\n    running_title: 머리 {word}\n"
+    )
+    issue = make_issue({"issue.yaml": head + "    articles:\n      - title: 가\n        body: [나]\n"})
+    with pytest.raises(InvalidIssue) as caught:
+        build(issue)
+    problems = [str(problem) for problem in caught.value.problems]
+    assert len(problems) == 3, problems
+    assert re.fullmatch(r"page 1: 'Supercalifragilistic\w+' runs \d+\.\d mm off the page; shorten it", problems[0])
+    assert problems[1].startswith("page 2, the footer: 'Supercalifragilistic")
+    assert problems[2].startswith("page 3, the running head: 'Supercalifragilistic")

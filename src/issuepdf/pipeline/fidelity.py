@@ -10,6 +10,8 @@ a message:
   equal the element's characters, in order and once (a stylesheet that hides, reorders or repeats
   text fails here), every line, image and table lies inside its page's content area, and every
   text inside its own box (a number wider than its list's gutter would be drawn over the item).
+Text of no block (the cover, the running heads and footers: the issue's and sections' titles) is
+held to the page and its box too; it has no `data-src`, so its message names the page and the text.
 
 Whitespace, U+2060 WORD JOINER and U+200B ZERO WIDTH SPACE are ignored in the comparison: lines
 break at spaces, and the joiners only steer breaking. Generated text (list markers, the contents
@@ -75,6 +77,8 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
             page, what, by = printed.spills[src]
             beside = f"runs {by:.1f} mm out of its box on page {page}, over the text beside it: '{what}'"
             problems.add(where, "", beside)
+    for message in _loose_text(document, owners):
+        problems.add(None, "", message)
     for src in sources.keys() - expected.keys():
         problems.add(
             sources[src].position,
@@ -118,7 +122,16 @@ def _body_boxes(page_box: Any, repeated_headers: set[int]) -> Iterator[tuple[Any
     from weasyprint.formatting_structure import boxes
 
     page = (page_box.content_box_x(), page_box.content_box_x() + page_box.width)
-    stack = [(child, page) for child in reversed(page_box.children) if not isinstance(child, boxes.MarginBox)]
+    tops = [child for child in page_box.children if not isinstance(child, boxes.MarginBox)]
+    return _boxes(tops, page, repeated_headers)
+
+
+def _boxes(
+    tops: list[Any], container: tuple[float, float], repeated_headers: set[int]
+) -> Iterator[tuple[Any, tuple[float, float]]]:
+    from weasyprint.formatting_structure import boxes
+
+    stack = [(child, container) for child in reversed(tops)]
     while stack:
         box, container = stack.pop()
         if isinstance(box, boxes.TableRowGroupBox) and box.is_header:
@@ -130,6 +143,35 @@ def _body_boxes(page_box: Any, repeated_headers: set[int]) -> Iterator[tuple[Any
             if isinstance(box, boxes.BlockContainerBox):
                 container = (box.border_box_x(), box.border_box_x() + box.border_width())
             stack.extend((child, container) for child in reversed(box.children))
+
+
+def _loose_text(document: weasyprint.Document, owners: dict[int, str]) -> list[str]:
+    """Text of no block (the cover's, the running head's, the footer's: the issue's and sections' titles)
+    that runs off its page or out of its box: a message for each element's first such text."""
+    from weasyprint.formatting_structure import boxes
+
+    found: dict[tuple[str, int], str] = {}
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        trim = (0.0, 0.0, page_box.margin_width(), page_box.margin_height())
+        for top in page_box.children:
+            place = ""
+            if isinstance(top, boxes.MarginBox):
+                place = ", the running head" if top.at_keyword.startswith("@top") else ", the footer"
+            for box, (left, right) in _boxes([top], (trim[0], trim[2]), set()):
+                key = (place, id(box.element))
+                if not isinstance(box, boxes.TextBox) or id(box.element) in owners or key in found:
+                    continue
+                off = _past_edge(box, trim) / PX_PER_MM
+                out = max(left - box.position_x, box.position_x + box.width - right) / PX_PER_MM
+                if max(off, out) * PX_PER_MM > TOLERANCE_PX and box.style["visibility"] == "visible":
+                    past = (
+                        f"{off:.1f} mm off the page"
+                        if off * PX_PER_MM > TOLERANCE_PX
+                        else f"{out:.1f} mm over the text beside it"
+                    )
+                    found[key] = f"page {number}{place}: '{_short(squeezed(box.text))}' runs {past}; shorten it"
+    return list(found.values())
 
 
 def _hidden_or_generated(box: Any) -> bool:
