@@ -162,3 +162,18 @@ def test_the_issue_and_section_titles_that_run_off_the_cover_header_or_footer_ar
     assert re.fullmatch(r"page 1: 'Supercalifragilistic\w+' runs \d+\.\d mm off the page; shorten it", problems[0])
     assert problems[1].startswith("page 2, the footer: 'Supercalifragilistic")
     assert problems[2].startswith("page 3, the running head: 'Supercalifragilistic")
+
+
+def test_a_table_wider_than_the_page_says_so(make_issue: MakeIssue) -> None:
+    """Twelve columns of five-syllable words: the message said 'table'; break the text."""
+    row = "[" + ", ".join(["가나다라마"] * 12) + "]"
+    body = f"          - table: [{row}]\n            header: [{row}]\n"
+    issue = make_issue({"issue.yaml": HEAD + "    articles:\n      - title: 가\n        body:\n" + body})
+    with pytest.raises(InvalidIssue) as caught:
+        build(issue)
+    problems = [str(problem).replace(f"{issue.name}/", "") for problem in caught.value.problems]
+    assert len(problems) == 1 and re.fullmatch(
+        r"issue\.yaml:10:13: runs \d+\.\d mm off page 3: the table is wider than the page;"
+        r" give it fewer columns, or shorter words in its cells",
+        problems[0],
+    ), problems

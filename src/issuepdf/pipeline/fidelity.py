@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 
 IGNORED = re.compile(r"[\s\u2060\u200b\u00ad]+")
 """What the comparison ignores: spaces and line breaks, joiners and soft hyphens."""
+OFF_PAGE = {
+    "table": "the table is wider than the page; give it fewer columns, or shorter words in its cells",
+    "img": "the picture is wider or taller than the page; make it smaller",
+}
+"""What runs off a page, by the kind of box, and the fix (any other kind is a text, quoted)."""
 TOLERANCE_PX = 0.5
 """How far a box may reach past the content area (rounding in the layout), in CSS pixels."""
 
@@ -72,7 +77,8 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
             problems.add(where, "", message)
         if src in printed.overflows:
             page, what, by = printed.overflows[src]
-            problems.add(where, "", f"runs {by:.1f} mm off page {page}: '{what}'; break the text, or make it smaller")
+            fix = OFF_PAGE.get(what) or f"'{what}'; break the text"
+            problems.add(where, "", f"runs {by:.1f} mm off page {page}: {fix}")
         elif src in printed.spills:
             page, what, by = printed.spills[src]
             beside = f"runs {by:.1f} mm out of its box on page {page}, over the text beside it: '{what}'"
@@ -215,7 +221,9 @@ def _difference(written: str, expected: str, printed: str) -> str | None:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("delete", "replace"):
             lost = squeezed(written[at[i1] : at[i2 - 1] + 1])
-            return f"text not printed: '{_short(lost)}' (after '{squeezed(written[: at[i1]])[-15:]}')"
+            moved = expected[i1:i2] in printed[:j1] + printed[j2:]  # printed, but elsewhere
+            what = "text printed out of its place" if moved else "text not printed"
+            return f"{what}: '{_short(lost)}' (after '{squeezed(written[: at[i1]])[-15:]}')"
         if tag == "insert":
             return f"text printed that is not in the source: '{_short(printed[j1:j2])}'"
     return None
