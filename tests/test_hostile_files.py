@@ -18,15 +18,18 @@ import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image
 
+from issuepdf.content.errors import ConvertError
 from issuepdf.content.images import packed_font_problem
 from issuepdf.content.paths import MAX_RESOURCE_BYTES, SOURCE_ROOT, read_inside
+from issuepdf.editor.importer import import_document
 from issuepdf.pipeline.build import build
 
-from .support.issues import MakeIssue
+from .support.issues import FIXTURES, MakeIssue
 from .test_hostile import problems_of, with_body
 
 CANARY = b"CANARY-8d1e"
 FONTS = SOURCE_ROOT / "fonts"
+IMPORTS = FIXTURES / "docx"
 
 
 def warned(issue: Path) -> list[str]:
@@ -187,3 +190,29 @@ def test_a_real_packed_font_still_loads(make_issue: MakeIssue, flavor: str) -> N
     font.save(issue / "layouts" / f"f.{flavor}")
     assert packed_font_problem((issue / "layouts" / f"f.{flavor}").read_bytes()) is None
     assert not warned(issue)
+
+
+def test_an_issue_yaml_that_is_a_link_out_is_refused_unread(make_issue: MakeIssue, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("title: CANARY-8d1e\nnumber: CANARY-8d1e\n", encoding="utf-8")
+    issue = make_issue()
+    (issue / "issue.yaml").unlink()
+    (issue / "issue.yaml").symlink_to(secret)
+    (problem,) = problems_of(issue)  # was: read, and echoed: "number: … (got 'CANARY-8d1e')"
+    assert problem.endswith("issue.yaml: a link to a file outside the issue folder; refused unread")
+    assert "CANARY" not in problem
+
+
+@pytest.mark.parametrize("folder", ["images", "articles"])
+def test_an_import_never_writes_through_a_folder_that_links_out(
+    make_issue: MakeIssue, tmp_path: Path, folder: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    issue = make_issue()
+    (issue / folder).symlink_to(outside)
+    before = (issue / "issue.yaml").read_bytes()
+    with pytest.raises(ConvertError, match="leads out of the issue folder \\(a link\\); nothing was imported"):
+        import_document(IMPORTS / "korean-features.docx", issue)  # was: the article or its images written outside
+    assert not any(outside.iterdir())
+    assert (issue / "issue.yaml").read_bytes() == before

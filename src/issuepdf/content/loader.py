@@ -64,9 +64,15 @@ def load_issue(issue_dir: Path, problems: Problems, budget: Budget | None = None
     """Load `issue.yaml` and splice in every article given as `- include: FILE`.
 
     One budget bounds the issue and all its files together, so including a file many times cannot
-    multiply what one file may hold.
+    multiply what one file may hold. `issue.yaml` itself, like every file it names, must lie inside the
+    folder once its links are resolved: a link out is refused unread.
     """
     budget = budget or Budget()
+    if inside(issue_dir, "issue.yaml") is None:
+        problems.add(
+            Position(issue_dir / "issue.yaml"), "", "a link to a file outside the issue folder; refused unread"
+        )
+        return None
     issue = load_yaml(issue_dir / "issue.yaml", problems, budget)
     if issue is None or not isinstance(issue.data, dict):
         return issue

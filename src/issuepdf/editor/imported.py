@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.errors import ConvertError
-from ..content.loader import load_yaml
+from ..content.loader import inside, load_yaml
 from ..content.numbering import CIRCLED, ROMAN
 from ..content.problems import Problems, shown_path
 from ..pipeline.output import write_atomic
@@ -375,9 +375,15 @@ def write_import(draft: Draft, issue_dir: Path, section: int) -> list[str]:
     """Write the article, its images and its include into the issue; the lines to print."""
     front, body = draft.article()
     text, _ = article_markdown(front, body)
+    article_file = f"articles/{draft.name}.md"
+    linked_out = [name for name in ("issue.yaml", article_file, *draft.images) if inside(issue_dir, name) is None]
+    if linked_out:  # a folder or file of the issue that is a link elsewhere: writing there would write outside
+        raise ConvertError(
+            f"{linked_out[0]} in {shown_path(issue_dir)} leads out of the issue folder (a link); nothing was imported"
+        )
     issue_file = issue_dir / "issue.yaml"
-    issue_text = _with_include(issue_file, section, f"articles/{draft.name}.md")
-    article = issue_dir / "articles" / f"{draft.name}.md"
+    issue_text = _with_include(issue_file, section, article_file)
+    article = issue_dir / article_file
     write_atomic(article, text.encode("utf-8"))
     for relative, data in draft.images.items():
         write_atomic(issue_dir / relative, data)
