@@ -242,6 +242,7 @@ def test_chart_data_stylesheet_growth_and_a_save_that_changes_nothing(issue: Pat
     assert editing.changed_titles() == ["1. 【통계】 감마 기사에는 차트가 있다"]
     editing.edit("layouts/issue.css", ".note", "p { color: #a00; }\n.note")
     editing.save()
+    assert editing.live.changed == []  # every page restyled: none singled out, the page does not jump to the cover
     pages = len(editing.live.shown)
     beta = issue / "articles" / "beta.yaml"
     short = beta.read_text(encoding="utf-8")

@@ -76,6 +76,9 @@ class LiveIssue:
     """How many pages follow the event stream now."""
     fetched: set[str] = field(default_factory=set)
     """Versions whose image a page fetched since the last change."""
+    restyled: bool = False
+    """This build laid out everything anew in a new style (a stylesheet or font edited): every page has a new
+    version, none is singled out as changed (the page stays where the editor is, rather than jumping to the cover)."""
     condition: threading.Condition = field(default_factory=threading.Condition)
 
     # --- the session's listener (the build thread) ---
@@ -106,7 +109,7 @@ class LiveIssue:
         A layout that is not restyled keeps the versions of the pages that draw as before, also when it laid out
         everything again (an issue whose articles do not start a page): only the others change on screen.
         """
-        self.base = laid_out
+        self.base, self.restyled = laid_out, restyled
         if restyled:
             self.versions.forget()
         versions, new = self.versions.of(laid_out.pages, document)
@@ -150,7 +153,7 @@ class LiveIssue:
 
     def building(self) -> None:
         with self.condition:
-            self.eager_left = EAGER_PAGES
+            self.eager_left, self.restyled = EAGER_PAGES, False
             self.status = "building"
             self.changed = []
             self._moved()
@@ -177,7 +180,7 @@ class LiveIssue:
             view = self.versions.views[version]
             if view.png is None and view.source is None:
                 view.source, view.index = source, index
-        self.changed = differing(self.shown, new) if self.good else []
+        self.changed = differing(self.shown, new) if self.good and not self.restyled else []
         self.shown = self.good = new
         self.status, self.problems = "ok", list(result.warnings)
         self.contents = contents(result)
