@@ -4,6 +4,7 @@ boxes, and Markdown's own escapes reported as mistakes. Each case asserts on `ch
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,18 @@ def test_a_photo_inside_a_text_is_reported(make_issue: MakeIssue, files: dict[st
     assert problems == [
         f"{where} a photo inside a text is not printed ('![공장 사진](…)'): make it a photo block of its own"
     ]
+
+
+def test_decomposed_text_that_prints_composed_is_not_refused(make_issue: MakeIssue) -> None:
+    """Text pasted from macOS file names or some web pages comes decomposed (NFD): 한 as ᄒ + ᅡ + ᆫ, é as
+    e + U+0301. The font draws the composed forms, and so does the layout, but `check` refused each
+    jamo and accent as a character in no font."""
+    written = unicodedata.normalize("NFD", "맥에서 온 한글과 café")
+    issue = make_issue({"issue.yaml": article(f"- {written}")})
+    text = pdf_text(build(issue, strict=True).pdf)
+    assert "맥에서 온 한글과 café" in unicodedata.normalize("NFC", text)
+
+
+def test_a_jamo_no_syllable_holds_is_still_refused(make_issue: MakeIssue) -> None:
+    problems = problems_of(make_issue({"issue.yaml": article("- 옛한글 ᄒᆞᆫ 글자")}))
+    assert problems and all("is in no font of fonts/" in problem for problem in problems), problems

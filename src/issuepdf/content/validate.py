@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -98,14 +99,15 @@ def check_glyphs(loaded: Loaded, covered: frozenset[int], problems: Problems) ->
     covered_chars = _as_chars(covered)
     for path, text in loaded.strings:
         controls = dict.fromkeys(UNPRINTABLE.findall(text))
-        uncovered = {char for char in set(text) - covered_chars if needs_glyph(char)} - controls.keys()  # fast
+        uncovered = set(text) - covered_chars  # fast: set arithmetic; then what composes (NFD 한, e + U+0301)
+        uncovered = {char for char in _composed(text, uncovered, covered_chars) if needs_glyph(char)} - controls.keys()
         for char in controls:
             problems.add(
                 _char_position(loaded, path, text, char),
                 ".".join(map(str, path)),
                 f"control character U+{ord(char):04X} cannot be printed; delete it (copied text often carries one)",
             )
-        for char in sorted(uncovered, key=text.index):
+        for char in sorted(uncovered, key=lambda char: text.find(char) % (len(text) + 1)):
             problems.add(
                 _char_position(loaded, path, text, char),
                 ".".join(map(str, path)),
@@ -113,10 +115,18 @@ def check_glyphs(loaded: Loaded, covered: frozenset[int], problems: Problems) ->
             )
 
 
+def _composed(text: str, uncovered: set[str], covered_chars: frozenset[str]) -> set[str]:
+    """The uncovered characters left once the text is composed (NFC), as the layout draws it: decomposed
+    Hangul (text from macOS file names) and accents after their letter need no glyph of their own."""
+    if not uncovered or unicodedata.is_normalized("NFC", text):
+        return uncovered
+    return set(unicodedata.normalize("NFC", text)) - covered_chars
+
+
 def _char_position(loaded: Loaded, path: KeyPath, text: str, char: str) -> Position | None:
     """Where the first `char` of the text is: its column on a one-line text written as is, else the text."""
     spot = loaded.spot(path)
-    if spot and spot.one_line_start is not None and "\\" not in text and "'" not in text:
+    if spot and spot.one_line_start is not None and char in text and "\\" not in text and "'" not in text:
         return Position(spot.value.file, spot.value.line, spot.one_line_start + text.index(char))
     return spot.value if spot else None
 
