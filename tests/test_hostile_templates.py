@@ -4,6 +4,7 @@ message at the template's line, and the machine keeps its memory. Rows T1-T5 of 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,35 @@ def test_the_memory_cap_is_lifted_after_the_render(make_issue: MakeIssue) -> Non
 def test_a_plain_issue_still_renders_under_the_bounds(make_issue: MakeIssue) -> None:
     result = build(make_issue())
     assert not result.warnings and result.pdf.read_bytes().startswith(b"%PDF")
+
+
+READ_ANY_FILE = (
+    "{{% for k, s in doc.sources.items() %}}"
+    "{{{{ s.position.file.parent.parent.joinpath({name!r}).{call} }}}}{{% endfor %}}"
+)
+"""A template reaching a file through the Path of a block's position (the issue folder's parent)."""
+
+
+@pytest.mark.parametrize(
+    ("call", "refused_name"),
+    [("read_text()", "joinpath"), ("write_text('x')", "joinpath")],
+    ids=["read", "write"],
+)
+def test_a_template_cannot_reach_files_through_a_path_in_the_data(
+    make_issue: MakeIssue, tmp_path: Path, call: str, refused_name: str
+) -> None:
+    (tmp_path / "secret.txt").write_text("CANARY-3b7f", encoding="utf-8")
+    cover = READ_ANY_FILE.format(name="secret.txt" if "read" in call else "written.txt", call=call)
+    issue = make_issue({"layouts/cover.html": f'<section class="cover">{cover}</section>'})
+    with pytest.raises(IssuepdfError) as caught:
+        build(issue)  # was: the secret printed on the cover, or a file written anywhere
+    assert f"cover.html:1:1: not allowed in a layout template (access to attribute '{refused_name}'" in str(
+        caught.value
+    )
+    assert "CANARY" not in str(caught.value) and not (tmp_path / "written.txt").exists()
+
+
+def test_a_template_cannot_call_pydantic_to_read_a_file(make_issue: MakeIssue, tmp_path: Path) -> None:
+    (tmp_path / "secret.json").write_text('{"title": "CANARY-3b7f"}', encoding="utf-8")
+    message = told(make_issue, f"{{{{ issue.parse_file({str(tmp_path / 'secret.json')!r}) }}}}")
+    assert "access to attribute 'parse_file' of 'Issue' object is unsafe" in message  # was: the file read

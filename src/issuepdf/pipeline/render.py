@@ -5,14 +5,16 @@ replace any one template (or add `issue.css`) without copying the rest.
 
 An issue folder may come from anywhere (a contributor, an extracted archive PDF), so its templates
 are untrusted: every template renders in Jinja's immutable sandbox (no attribute walks to Python
-internals, no mutation of the data), and a template file must lie inside its layouts folder after
-its links are resolved. Jinja's sandbox keeps a template from Python's internals, not from exhausting
-the machine, so a template also runs under bounds (`bounded_render`): a deadline, a cap on the memory
-it may take, and no integer arithmetic so large that one uninterruptible step could take minutes.
+internals, no mutation of the data, no method but those of plain values and issuepdf's own), and a
+template file must lie inside its layouts folder after its links are resolved. The sandbox keeps a
+template from Python's internals, not from exhausting the machine, so a template also runs under
+bounds (`bounded_render`): a deadline, a cap on the memory it may take, and no integer arithmetic so
+large that one uninterruptible step could take minutes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import traceback
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +24,7 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 from platformdirs import user_cache_dir
 
 from .. import __version__
@@ -82,10 +85,21 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+PLAIN_TYPES = (str, bytes, int, float, list, tuple, dict, set, frozenset, dt.date, dt.time, dt.timedelta, Markup)
+"""Values whose methods a template may call (Jinja's immutable sandbox already refuses the mutating ones)."""
+
+
 class BoundedSandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox whose `*` and `**` refuse integers past MAX_INT_BITS before computing them."""
+    """Jinja's immutable sandbox, closed further: a template may call the methods of plain values, of Jinja's
+    own objects (`loop.cycle`) and of issuepdf's classes (`b.at`), and no others. Jinja refuses only `_`
+    names and mutating methods of builtins, so a pydantic model's `parse_file` or a `pathlib.Path`
+    reachable from the data (a position's file) would read, or write, any file. Its `*` and `**` refuse
+    integers past MAX_INT_BITS before computing them."""
 
     intercepted_binops = frozenset({"*", "**"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return super().is_safe_attribute(obj, attr, value) and (not callable(value) or _callable_of(obj, attr))
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if _integer(left) and _integer(right):
@@ -95,6 +109,15 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
                     f"{operator!r} would make a number of {bits:,} bits (the limit is {MAX_INT_BITS:,})"
                 )
         return super().call_binop(context, operator, left, right)
+
+
+def _callable_of(obj: Any, attr: str) -> bool:
+    """Whether a template may take the callable `attr` of `obj`: a method of a plain value or of Jinja's
+    runtime, or one an issuepdf class defines itself (not one inherited from a library, like pydantic's)."""
+    if isinstance(obj, PLAIN_TYPES) or type(obj).__module__.startswith("jinja2."):
+        return True
+    owner = next((cls for cls in type(obj).__mro__ if attr in vars(cls)), None)
+    return owner is not None and owner.__module__.startswith("issuepdf.")
 
 
 def _integer(value: Any) -> bool:
