@@ -20,7 +20,8 @@ from PIL import Image
 
 from issuepdf.content.errors import ConvertError
 from issuepdf.content.images import packed_font_problem
-from issuepdf.content.paths import MAX_RESOURCE_BYTES, SOURCE_ROOT, read_inside
+from issuepdf.content.paths import MAX_RESOURCE_BYTES, SOURCE_ROOT, project_root, read_inside
+from issuepdf.content.settings import settings_path
 from issuepdf.editor.importer import import_document
 from issuepdf.pipeline.build import build
 
@@ -216,3 +217,21 @@ def test_an_import_never_writes_through_a_folder_that_links_out(
         import_document(IMPORTS / "korean-features.docx", issue)  # was: the article or its images written outside
     assert not any(outside.iterdir())
     assert (issue / "issue.yaml").read_bytes() == before
+
+
+def test_an_issue_folder_is_never_its_own_project(make_issue: MakeIssue, tmp_path: Path) -> None:
+    conf = (FONTS / "fonts.conf").read_text(encoding="utf-8")
+    written = tmp_path / "fontconfig-cache"
+    issue = make_issue(
+        {
+            "layouts/base.html": (SOURCE_ROOT / "layouts" / "base.html").read_text(encoding="utf-8"),
+            "fonts/fonts.conf": conf.replace(
+                "<cachedir", f"<dir>{tmp_path}</dir><cachedir>{written}</cachedir><cachedir"
+            ),
+            "issuepdf.yaml": f'serve:\n  editor: "touch {tmp_path / "ran"} {{path}}"\n',
+        }
+    )
+    assert project_root(issue) == SOURCE_ROOT  # was: the issue, with its fonts.conf and its serve command
+    assert settings_path(issue) == SOURCE_ROOT / "issuepdf.yaml"
+    assert not build(issue).warnings
+    assert not written.exists() and not (tmp_path / "ran").exists()

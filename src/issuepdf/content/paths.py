@@ -16,8 +16,15 @@ SOURCE_ROOT = Path(__file__).resolve().parents[3]
 
 
 def project_root(issue_dir: Path) -> Path:
-    """The nearest folder above the issue with `layouts/` and `fonts/`, else the source tree."""
-    for folder in [issue_dir.resolve(), *issue_dir.resolve().parents, SOURCE_ROOT]:
+    """The nearest folder with `layouts/` and `fonts/`, from `issue_dir` up, else the source tree.
+
+    Never an issue folder (one that holds `issue.yaml`): the project's `fonts/fonts.conf` tells
+    fontconfig which folders to read and write and its `issuepdf.yaml` names the command `serve` runs,
+    so an issue that carried both would run its own code and reach outside its folder. An issue's
+    `layouts/` overrides templates only.
+    """
+    start = issue_dir.resolve()
+    for folder in [*([] if os.path.lexists(start / "issue.yaml") else [start]), *start.parents, SOURCE_ROOT]:
         if (folder / "layouts" / "base.html").is_file() and (folder / "fonts" / "fonts.conf").is_file():
             return folder
     raise IssuepdfError(
