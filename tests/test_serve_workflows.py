@@ -20,14 +20,15 @@ from PIL import Image
 from pypdf import PdfReader
 
 from issuepdf.editor.serve_state import contents
-from issuepdf.editor.watch import Outcome
+from issuepdf.editor.watch import Outcome, rebuild
 from issuepdf.pipeline.build import build
+from issuepdf.pipeline.editions import Edition
 from issuepdf.pipeline.incremental import Session
 from issuepdf.pipeline.raster import PdfPages
 
 from .support.projects import make_project
 from .test_serve import serving
-from .test_serve_state import Recording, build_once, same_image
+from .test_serve_state import Recording, same_image
 
 WAIT_S = 60
 ISSUE = """\
@@ -128,8 +129,8 @@ def issue(built: Path, tmp_path: Path) -> Path:
 class Editing:
     """One serve session, driven as the server's build thread drives it."""
 
-    def __init__(self, issue: Path, tmp_path: Path) -> None:
-        self.issue, self.tmp_path = issue, tmp_path
+    def __init__(self, issue: Path, tmp_path: Path, edition: Edition = "screen") -> None:
+        self.issue, self.tmp_path, self.edition = issue, tmp_path, edition
         self.live, self.session = Recording(), Session()
         self.session.listener = self.live
         self.pdf_link: str | None = None
@@ -144,10 +145,10 @@ class Editing:
     def save(self) -> Outcome:
         """A build, checked: what is served is the PDF, page by page, and the PDF is a build from scratch's."""
         self.live.steps.clear()
-        outcome = build_once(self.issue, self.live, self.session)
+        outcome = self.build()
         assert outcome.result is not None, outcome.problems
         result, live = outcome.result, self.live
-        full = build(self.issue, output=self.tmp_path / "full.pdf")
+        full = build(self.issue, output=self.tmp_path / "full.pdf", edition=self.edition)
         made, scratch = PdfPages(result.pdf.read_bytes()), PdfPages(full.pdf.read_bytes())
         assert result.pages == full.pages == len(live.shown)
         for index, version in enumerate(live.shown):
@@ -162,10 +163,16 @@ class Editing:
         self.good = outcome
         return outcome
 
+    def build(self) -> Outcome:
+        self.live.building()
+        outcome = rebuild(self.issue, self.session, None, self.edition, False)
+        self.live.finished(outcome)
+        return outcome
+
     def broken(self) -> list[dict[str, Any]]:
         """A build that fails: its problems, over the last good pages and PDF."""
         shown, pdf = list(self.live.shown), self.live.state()["pdf"]
-        assert build_once(self.issue, self.live, self.session).result is None
+        assert self.build().result is None
         state = self.live.state()
         assert state["status"] == "failed" and self.live.shown == shown and state["pdf"] == pdf
         assert self.good.result is not None and self.live.pdf == self.good.result.pdf
@@ -276,6 +283,17 @@ def served_text(url: str, state: dict[str, Any]) -> str:
     """The text of the PDF the state links to."""
     pdf = urllib.request.urlopen(url + state["pdf"].lstrip("/")).read()
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_print_edition_draws_its_crop_marks_once(issue: Path, tmp_path: Path) -> None:
+    """WeasyPrint adds a page's crop marks to it each time it draws it: a page kept from the last build (or
+    shown as a preview first) printed them twice, darker than a build from scratch."""
+    editing = Editing(issue, tmp_path, "print")
+    editing.edit("articles/delta.yaml", "델타 첫 문단이다.", "델타 첫 문단을 고쳤다.")
+    editing.save()
+    assert editing.session.typeset_parts == 1
+    editing.edit("articles/delta.yaml", "델타 첫 문단을 고쳤다.", "델타 첫 문단을 또 고쳤다.")
+    editing.save()
 
 
 def test_a_save_while_the_last_one_builds_is_built_too(issue: Path) -> None:

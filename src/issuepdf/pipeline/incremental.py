@@ -39,6 +39,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from ..content.fonts import fonts_sha256
 from ..content.project import Project
 from .editions import EditionPlan
+from .raster import undrawn
 from .render import Part, render_html, single_articles
 from .transform import Document
 from .typeset import typeset
@@ -137,6 +138,7 @@ class Session:
         self.stamps = stamps
         if self.listener is not None:
             self.listener.laid_out(laid_out, document, restyled)
+        undrawn(laid_out.pages)  # pages kept from the last build were drawn in its PDF
         return laid_out
 
     def _reread_changed_images(self) -> set[str]:
@@ -386,4 +388,6 @@ class _Renderer:
     options: dict[str, Any]
 
     def render(self, html: str, first_page: int | None = None) -> weasyprint.Document:
-        return typeset(html, self.project.issue_dir, self.project.readable, first_page, **self.options)
+        laid_out = typeset(html, self.project.issue_dir, self.project.readable, first_page, **self.options)
+        undrawn(laid_out.pages)  # noted before any drawing
+        return laid_out

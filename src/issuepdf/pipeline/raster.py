@@ -8,6 +8,7 @@ import shutil
 import struct
 import subprocess
 import threading
+import weakref
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,8 +103,28 @@ def pages_pdf(document: weasyprint.Document, pages: list[Page]) -> PdfPages:
         alone = copy.copy(page)
         alone.links, alone.bookmarks = [], []
         drawn.append(alone)
-    with _reused_subsets():
-        return PdfPages(pdf_bytes(document.copy(drawn), dict(PREVIEW_PDF_OPTIONS)))
+    undrawn(pages)
+    try:
+        with _reused_subsets():
+            return PdfPages(pdf_bytes(document.copy(drawn), dict(PREVIEW_PDF_OPTIONS)))
+    finally:
+        undrawn(pages)
+
+
+_LAID_OUT: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
+"""Each page box seen by `undrawn` → its background's layers as laid out."""
+
+
+def undrawn(pages: list[Page]) -> None:
+    """Take off the pages what drawing them added: WeasyPrint 70 inserts the crop marks and crosses into a
+    page's background each time it draws the page (weasyprint/draw, draw_background), so a page drawn
+    again (kept by a session from one build to the next, or shown as a preview and then written in the
+    PDF) printed its marks once more each time. The first call for a page notes its layers: call it on
+    pages just laid out, and before and after drawing them."""
+    for page in pages:
+        box = page._page_box
+        if box.background is not None:
+            box.background.layers[:] = _LAID_OUT.setdefault(box, list(box.background.layers))
 
 
 _SUBSETS: dict[str, tuple[frozenset[int], bytes]] = {}
