@@ -45,6 +45,14 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ),
         (".flow { display: flex; flex-direction: row-reverse }", "issue.yaml:12:13: text printed out of its place: "),
         ("article p { white-space: nowrap; font-size: 60pt }", "issue.yaml:10:13: runs "),
+        # laid out but not to be seen: transparent, zero-sized, faded out, or clipped by its box
+        ("article p:nth-of-type(2) { color: transparent }", "issue.yaml:11:13: not printed at all: '둘째"),
+        ("article p:nth-of-type(2) { font-size: 0 }", "issue.yaml:11:13: not printed at all: '둘째"),
+        (".flow { opacity: 0 }", "issue.yaml:12:13: not printed at all: '신청→심사→선정'"),
+        (
+            "article p:nth-of-type(1) { height: 3mm; overflow: hidden; font-size: 30pt }",
+            "issue.yaml:10:13: not printed at all: '첫 문단은",
+        ),
     ],
 )
 def test_a_stylesheet_that_hides_reorders_or_pushes_text_off_the_page(

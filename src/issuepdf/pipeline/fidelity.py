@@ -12,6 +12,8 @@ a message:
   text inside its own box (a number wider than its list's gutter would be drawn over the item).
 Text of no block (the cover, the running heads and footers: the issue's and sections' titles) is
 held to the page and its box too; it has no `data-src`, so its message names the page and the text.
+Text laid out but not to be seen (hidden, transparent, of no size, faded out by `opacity: 0`, or cut
+off by a box that clips its overflow) counts as not printed.
 
 Whitespace, U+2060 WORD JOINER and U+200B ZERO WIDTH SPACE are ignored in the comparison: lines
 break at spaces, and the joiners only steer breaking. Generated text (list markers, the contents
@@ -57,6 +59,10 @@ class _Printed:
     chars: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     overflows: dict[str, tuple[int, str, float]] = field(default_factory=dict)
     """Source key → (page number, text or kind of the first box past the edge, how far past in mm)."""
+    loose: dict[tuple[str, int], str] = field(default_factory=dict)
+    """Text of no block (the cover's, the running heads' and footers': the issue's and sections' titles)
+    that runs off its page or out of its box: a message for each element's first such text, by (where on
+    the page, element)."""
     spills: dict[str, tuple[int, str, float]] = field(default_factory=dict)
     """Source key → (page number, text, how far past in mm) of the first text reaching past its own box
     (a list's number wider than its gutter, a word wider than its cell): it is drawn over what is beside it."""
@@ -83,7 +89,7 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
             page, what, by = printed.spills[src]
             beside = f"runs {by:.1f} mm out of its box on page {page}, over the text beside it: '{what}'"
             problems.add(where, "", beside)
-    for message in _loose_text(document, owners):
+    for message in printed.loose.values():
         problems.add(None, "", message)
     for src in sources.keys() - expected.keys():
         problems.add(
@@ -100,12 +106,18 @@ def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
     printed = _Printed()
     repeated_headers: set[int] = set()
     for number, page in enumerate(document.pages, start=1):
-        area = _content_area(page._page_box)
-        for box, container in _body_boxes(page._page_box, repeated_headers):
+        page_box = page._page_box
+        area, trim = _content_area(page_box), (0.0, 0.0, page_box.margin_width(), page_box.margin_height())
+        for margin in (child for child in page_box.children if isinstance(child, boxes.MarginBox)):
+            where = "the running head" if margin.at_keyword.startswith("@top") else "the footer"
+            for box, container, unseen in _boxes([margin], (trim[0], trim[2]), set()):
+                _loose(printed.loose, box, container, unseen, (number, where), trim)
+        for box, container, unseen in _body_boxes(page_box, repeated_headers):
             src = owners.get(id(box.element))
             if src is None:
+                _loose(printed.loose, box, container, unseen, (number, ""), trim)
                 continue
-            shown = isinstance(box, boxes.TextBox) and not _hidden_or_generated(box)
+            shown = isinstance(box, boxes.TextBox) and not unseen and not _hidden_or_generated(box)
             if shown:
                 printed.chars[src].append(box.text)
             if src not in printed.overflows and isinstance(box, boxes.TextBox | boxes.ReplacedBox | boxes.TableBox):
@@ -121,10 +133,17 @@ def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
     return printed
 
 
-def _body_boxes(page_box: Any, repeated_headers: set[int]) -> Iterator[tuple[Any, tuple[float, float]]]:
+Edges = tuple[float, float]
+"""The left and right edges of a box, in CSS pixels."""
+Clip = tuple[float, float, float, float]
+"""The rectangle a box's `overflow` clips its content to (left, top, right, bottom)."""
+NO_CLIP: Clip = (-1e9, -1e9, 1e9, 1e9)
+
+
+def _body_boxes(page_box: Any, repeated_headers: set[int]) -> Iterator[tuple[Any, Edges, bool]]:
     """The page's boxes outside its margin boxes, a table header repeated on later pages counted once;
     each with the left and right edges of the box its text must stay within (its nearest block, inline
-    block or cell, padding included: a list's number hangs in the padding)."""
+    block or cell, padding included: a list's number hangs in the padding), and whether it is unseen."""
     from weasyprint.formatting_structure import boxes
 
     page = (page_box.content_box_x(), page_box.content_box_x() + page_box.width)
@@ -132,57 +151,68 @@ def _body_boxes(page_box: Any, repeated_headers: set[int]) -> Iterator[tuple[Any
     return _boxes(tops, page, repeated_headers)
 
 
-def _boxes(
-    tops: list[Any], container: tuple[float, float], repeated_headers: set[int]
-) -> Iterator[tuple[Any, tuple[float, float]]]:
+def _boxes(tops: list[Any], container: Edges, repeated_headers: set[int]) -> Iterator[tuple[Any, Edges, bool]]:
+    """The boxes under `tops` in document order, each with its container's edges and whether it is
+    unseen: inside a box faded out (`opacity: 0`), or cut off by a box that clips its overflow."""
     from weasyprint.formatting_structure import boxes
 
-    stack = [(child, container) for child in reversed(tops)]
+    stack: list[tuple[Any, Edges, Clip, bool]] = [(child, container, NO_CLIP, False) for child in reversed(tops)]
     while stack:
-        box, container = stack.pop()
+        box, container, clip, faded = stack.pop()
         if isinstance(box, boxes.TableRowGroupBox) and box.is_header:
             if id(box.element) in repeated_headers:
                 continue
             repeated_headers.add(id(box.element))
-        yield box, container
+        faded = faded or box.style["opacity"] == 0
+        yield box, container, faded or (clip is not NO_CLIP and _past_edge(box, clip) > TOLERANCE_PX)
         if isinstance(box, boxes.ParentBox):
             if isinstance(box, boxes.BlockContainerBox):
                 container = (box.border_box_x(), box.border_box_x() + box.border_width())
-            stack.extend((child, container) for child in reversed(box.children))
+                if box.style["overflow"] != "visible":
+                    left, top = box.padding_box_x(), box.padding_box_y()
+                    inner = (left, top, left + box.padding_width(), top + box.padding_height())
+                    clip = (
+                        max(clip[0], inner[0]),
+                        max(clip[1], inner[1]),
+                        min(clip[2], inner[2]),
+                        min(clip[3], inner[3]),
+                    )
+            stack.extend((child, container, clip, faded) for child in reversed(box.children))
 
 
-def _loose_text(document: weasyprint.Document, owners: dict[int, str]) -> list[str]:
-    """Text of no block (the cover's, the running head's, the footer's: the issue's and sections' titles)
-    that runs off its page or out of its box: a message for each element's first such text."""
+def _loose(
+    found: dict[tuple[str, int], str], box: Any, container: Edges, unseen: bool, at: tuple[int, str], trim: Clip
+) -> None:
+    """Add a message if a text of no block runs off the page or out of its box: once per element and
+    place (`at`: the page, and "the footer" or "the running head" for a margin's text)."""
     from weasyprint.formatting_structure import boxes
 
-    found: dict[tuple[str, int], str] = {}
-    for number, page in enumerate(document.pages, start=1):
-        page_box = page._page_box
-        trim = (0.0, 0.0, page_box.margin_width(), page_box.margin_height())
-        for top in page_box.children:
-            place = ""
-            if isinstance(top, boxes.MarginBox):
-                place = ", the running head" if top.at_keyword.startswith("@top") else ", the footer"
-            for box, (left, right) in _boxes([top], (trim[0], trim[2]), set()):
-                key = (place, id(box.element))
-                if not isinstance(box, boxes.TextBox) or id(box.element) in owners or key in found:
-                    continue
-                off = _past_edge(box, trim) / PX_PER_MM
-                out = max(left - box.position_x, box.position_x + box.width - right) / PX_PER_MM
-                if max(off, out) * PX_PER_MM > TOLERANCE_PX and box.style["visibility"] == "visible":
-                    past = (
-                        f"{off:.1f} mm off the page"
-                        if off * PX_PER_MM > TOLERANCE_PX
-                        else f"{out:.1f} mm over the text beside it"
-                    )
-                    found[key] = f"page {number}{place}: '{_short(squeezed(box.text))}' runs {past}; shorten it"
-    return list(found.values())
+    number, where = at
+    key = (where, id(box.element))
+    if not isinstance(box, boxes.TextBox) or unseen or key in found or _hidden_or_generated(box):
+        return
+    off = _past_edge(box, trim)
+    out = max(container[0] - box.position_x, box.position_x + box.width - container[1])
+    if max(off, out) > TOLERANCE_PX:
+        past = (
+            f"{off / PX_PER_MM:.1f} mm off the page"
+            if off > TOLERANCE_PX
+            else f"{out / PX_PER_MM:.1f} mm over the text beside it"
+        )
+        place = f"page {number}, {where}" if where else f"page {number}"
+        found[key] = f"{place}: '{_short(squeezed(box.text))}' runs {past}; shorten it"
 
 
 def _hidden_or_generated(box: Any) -> bool:
-    """Text from CSS `content` (::before, ::after, ::marker), not in the HTML, or text laid out but hidden."""
-    return "::" in (box.element_tag or "") or box.style["visibility"] != "visible"
+    """Text from CSS `content` (::before, ::after, ::marker), not in the HTML, or text laid out but not
+    to be seen: hidden, transparent or of no size."""
+    style = box.style
+    return (
+        "::" in (box.element_tag or "")
+        or style["visibility"] != "visible"
+        or not style["font_size"]
+        or (getattr(style["color"], "alpha", 1) == 0)
+    )
 
 
 def _content_area(page_box: Any) -> tuple[float, float, float, float]:
