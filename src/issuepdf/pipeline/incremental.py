@@ -235,16 +235,14 @@ class Session:
         """Take the source marks off the last full build's elements whose pages are used no more (an article laid
         out again, or removed): the pages still used share that HTML tree, and the fidelity check and the
         click map read every mark of the trees the pages come from. Left marked, a paragraph deleted from an
-        article or a tag edited (the article's old title) was reported as not printed."""
+        article or a tag edited (the article's old title) was reported as not printed. A marked element (a
+        block, an article's title) lies inside one article, so on its pages only."""
         used = {id(page) for page in pages}
         dropped = [page for page in self.base_pages if id(page) not in used]
-        if not dropped:
-            return
         self.base_pages = [page for page in self.base_pages if id(page) in used]
-        still = {id(box.element) for page in self.base_pages for box in _boxes(page)}
         for page in dropped:
             for box in _boxes(page):
-                if box.element is not None and id(box.element) not in still:
+                if box.element is not None:
                     box.element.attrib.pop("data-src", None)
                     box.element.attrib.pop("data-at", None)
 
