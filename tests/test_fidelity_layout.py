@@ -57,6 +57,9 @@ OUTSIDER = (
               height_mm: 250
             caption: 키 큰 차트의 캡션
             alt: 막대 두 개
+      - title: 긴 단계
+        body:
+          - flow: [짧은 단계, "{"가나다라마바사아자차카타파하" * 6}", "https://example.com/{"abcdefghij" * 18}", 끝]
       - title: 키 큰 행
         body:
           - table:
@@ -119,6 +122,13 @@ def test_a_row_taller_than_a_page_keeps_its_tables_header_on_every_page(outsider
     pages = [" ".join(text.split()) for text in page_texts(outsider.pdf) if "긴 셀의 문장이다" in text]
     assert len(pages) >= 2
     assert all(page.startswith("이름 내용") or " 이름 내용 " in page for page in pages), pages
+
+
+def test_a_flow_step_longer_than_the_line_wraps_inside_its_box(outsider: BuildResult) -> None:
+    """A flow step never broke: 84 syllables, or a 200-character address, ran 240 mm off the page."""
+    (page,) = [text for text in page_texts(outsider.pdf) if "짧은 단계" in text]
+    assert "".join(page.split()).count("가나다라마바사아자차카타파하") == 6
+    assert "abcdefghij" * 3 in "".join(page.split())
 
 
 def test_the_outsider_issue_builds_strict(outsider: BuildResult) -> None:
