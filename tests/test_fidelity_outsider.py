@@ -151,3 +151,14 @@ def test_decomposed_text_that_prints_composed_is_not_refused(make_issue: MakeIss
 def test_a_jamo_no_syllable_holds_is_still_refused(make_issue: MakeIssue) -> None:
     problems = problems_of(make_issue({"issue.yaml": article("- 옛한글 ᄒᆞᆫ 글자")}))
     assert problems and all("is in no font of fonts/" in problem for problem in problems), problems
+
+
+def test_a_directive_left_open_is_reported_not_swallowing_the_rest(make_issue: MakeIssue) -> None:
+    """A ```{note} without its closing ``` ran to the end of the file: the paragraphs after it were read
+    into the note, printed inside its parentheses, and the build passed."""
+    md = "---\ntitle: 제목\n---\n첫 문단.\n\n```{note}\n노트 본문.\n\n다음 문단은 본문이어야 한다.\n"
+    problems = problems_of(make_issue({"issue.yaml": MARKDOWN_HEAD, "articles/a.md": md}))
+    assert problems == [
+        "articles/a.md:6:1: body.1: this directive has no closing ``` line, so the rest of the file was read"
+        " into it; close it with ``` after its last line"
+    ]

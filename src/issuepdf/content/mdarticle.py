@@ -348,6 +348,14 @@ class _Reader:
             return None
         name, argument = match.group("name"), match.group("arg").strip()
         count = len(_lines(token.content))
+        if token.map and token.map[1] - token.map[0] < count + 2:  # no closing line: it ran to the file's end
+            self._problem(
+                line,
+                keypath,
+                f"this directive has no closing {token.markup} line, so the rest of the file was read into it;"
+                f" close it with {token.markup} after its last line",
+            )
+            return None
         start = self.offset + line + 1
         text = "".join(line + "\n" for line in self.lines[start : start + count])
         loaded = parse_yaml(text, self.path, self.problems, self.budget, first_line=start + 1)
