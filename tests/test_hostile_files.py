@@ -1,6 +1,6 @@
 """Files an issue holds that are not what they claim: FIFOs, sparse giants, links swapped in after a
 check, pixel bombs named by a stylesheet, SVGs that draw each other, gigabyte CSVs. Every file the
-typesetter reads is proven inside the allowed folders as opened (`paths.read_inside`). Rows F1-F7 of
+typesetter reads is proven inside the allowed folders as opened (`paths.read_inside`). Rows F1-F15 of
 docs/hostile-inputs.md."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from issuepdf.content.paths import MAX_RESOURCE_BYTES, SOURCE_ROOT, project_root
 from issuepdf.content.settings import settings_path
 from issuepdf.editor.importer import import_document
 from issuepdf.pipeline.build import build
+from issuepdf.pipeline.typeset import MAX_STYLESHEET_BYTES, MAX_STYLESHEETS
 
 from .support.issues import FIXTURES, MakeIssue
 from .test_hostile import problems_of, with_body
@@ -235,3 +236,47 @@ def test_an_issue_folder_is_never_its_own_project(make_issue: MakeIssue, tmp_pat
     assert settings_path(issue) == SOURCE_ROOT / "issuepdf.yaml"
     assert not build(issue).warnings
     assert not written.exists() and not (tmp_path / "ran").exists()
+
+
+@pytest.mark.expect_warnings
+def test_an_import_fan_out_stops_at_the_stylesheet_limit(make_issue: MakeIssue) -> None:
+    files = {"layouts/issue.css": "@import url(c0.css);", "layouts/c8.css": "p {}"}
+    for level in range(8):  # ten imports of the next level, each by another query string: 10^8 sheets
+        imports = "".join(f"@import url(c{level + 1}.css?{k});" for k in range(10))
+        files[f"layouts/c{level}.css"] = imports + "p { color: black }"
+    start = time.perf_counter()
+    warnings = warned(make_issue(files))  # was: read sheets until the 300 s layout deadline
+    assert time.perf_counter() - start < 30
+    assert warnings and all(f"more than {MAX_STYLESHEETS} stylesheets in one layout" in w for w in warnings)
+
+
+def _use_bomb(levels: int) -> str:
+    """An SVG whose `<use>` copies nest ten to a level: 10^levels rectangles from a few hundred bytes."""
+    defs = ['<rect id="l0" width="1" height="1"/>']
+    defs += [f'<g id="l{i}">' + f'<use href="#l{i - 1}"/>' * 10 + "</g>" for i in range(1, levels + 1)]
+    body = "".join(defs) + f'</defs><use href="#l{levels}"/>'
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>{body}</svg>'
+
+
+@pytest.mark.expect_warnings
+def test_an_svg_bomb_named_png_is_sniffed_as_svg(make_issue: MakeIssue) -> None:
+    issue = make_issue({"layouts/issue.css": "body { background: url(b.png) }", "layouts/b.png": _use_bomb(8)})
+    start = time.perf_counter()
+    (warning,) = warned(issue)  # was: WeasyPrint, failing to open it as a PNG, drew it as SVG past any timeout
+    assert "b.png draws over 100,000 elements once its <use> copies are expanded" in warning
+    assert time.perf_counter() - start < 30
+
+
+def test_an_svg_photo_too_big_to_parse_is_refused_at_check(make_issue: MakeIssue) -> None:
+    path = "M0 0 " + "L1 1 L2 0 " * 600_000
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><path d="{path}"/></svg>'
+    issue = make_issue({"issue.yaml": with_body("          - photo: a.svg\n            alt: x\n"), "a.svg": svg})
+    (problem,) = problems_of(issue)  # was: 20 MB took 45 s and 1.5 GB to draw
+    assert "a.svg is 6,000,084 bytes of SVG; the limit is 5,000,000 (save a detailed drawing as PNG)" in problem
+
+
+@pytest.mark.expect_warnings
+def test_a_stylesheet_over_a_megabyte_is_refused(make_issue: MakeIssue) -> None:
+    issue = make_issue({"layouts/issue.css": "/*" + "x" * MAX_STYLESHEET_BYTES + "*/"})
+    (warning,) = warned(issue)  # was: parsed whatever its size (55 MB: 7 GB and more than 300 s)
+    assert f"the limit is {MAX_STYLESHEET_BYTES:,}" in warning and "issue.css" in warning

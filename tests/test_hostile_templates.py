@@ -1,5 +1,5 @@
 """An issue's own layout templates are untrusted code: whatever they do, the build ends soon with a
-message at the template's line, and the machine keeps its memory. Rows T1-T5 of docs/hostile-inputs.md."""
+message at the template's line, and the machine keeps its memory. Rows T1-T7 of docs/hostile-inputs.md."""
 
 from __future__ import annotations
 

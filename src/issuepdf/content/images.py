@@ -40,7 +40,7 @@ def _image_problem(path: Path, size: int, _mtime_ns: int) -> str | None:
     if size > MAX_RESOURCE_BYTES:
         return f"{path.name} is {size:,} bytes; the limit is {MAX_RESOURCE_BYTES:,}"
     if path.suffix.lower() == ".svg":
-        return svg_problem(path.name, path.read_bytes())
+        return _svg_too_big(path.name, size) or svg_problem(path.name, path.read_bytes())
     cut = _cut_short(path, size)
     if cut:
         return cut
@@ -78,14 +78,25 @@ def _cut_short(path: Path, size: int) -> str | None:
     return None
 
 
+MAX_SVG_BYTES = 5_000_000
+"""Largest SVG drawn: WeasyPrint parses SVG in Python, 20 MB of path data took 45 s and 1.5 GB."""
 MAX_SVG_ELEMENTS = 100_000
 """Elements an SVG may draw once every `<use>` is expanded: a detailed map has a few thousand; nested
 `<use>` can make a 2 KB file draw billions, which would keep the typesetter busy for ever."""
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
+def _svg_too_big(name: str, size: int) -> str | None:
+    if size > MAX_SVG_BYTES:
+        return f"{name} is {size:,} bytes of SVG; the limit is {MAX_SVG_BYTES:,} (save a detailed drawing as PNG)"
+    return None
+
+
 def svg_problem(name: str, data: bytes) -> str | None:
-    """Why an SVG cannot be drawn: not SVG, or far more to draw than any figure needs."""
+    """Why an SVG cannot be drawn: not SVG, too big to parse, or far more to draw than any figure needs."""
+    too_big = _svg_too_big(name, len(data))
+    if too_big:
+        return too_big
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as err:
@@ -144,8 +155,11 @@ def printable_bytes(path: Path, data: bytes) -> bytes:
     """The bytes WeasyPrint should get for a file: 16-bit greyscale PNGs become 8-bit; an SVG that
     would draw without end, or a raster image of more pixels than `check` lets a photo have, is refused
     (a stylesheet or an SVG names files `check` does not look at; WeasyPrint decodes any file it is
-    given as an image, whatever its name, so every file is sniffed)."""
-    if path.suffix.lower() == ".svg":
+    given as an image, whatever its name, so every file is sniffed: SVG by its first character, since
+    WeasyPrint draws as SVG a file it cannot open as a raster image)."""
+    if path.suffix.lower() == ".svg" or (
+        path.suffix.lower() != ".css" and data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+    ):
         problem = svg_problem(path.name, data)
         if problem:
             raise ValueError(problem)

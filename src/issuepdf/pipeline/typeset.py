@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..content.errors import LayoutTimeout
 from ..content.images import printable_bytes
-from ..content.paths import read_inside
+from ..content.paths import MAX_RESOURCE_BYTES, read_inside
 from .justify import even_out
 from .stylesheets import install as install_stylesheet_cache
 
@@ -32,6 +32,16 @@ if TYPE_CHECKING:
 
 PX_PER_MM = 96 / 25.4
 """CSS pixels per millimetre (96 to the inch): the unit of WeasyPrint's boxes and of Plotly's figures."""
+MAX_STYLESHEET_BYTES = 1_000_000
+"""Largest stylesheet read: bulletin.css is 11 kB; WeasyPrint took 8 s and 256 MB for 1 MB, and 7 GB
+(then was stopped) for 55 MB."""
+MAX_STYLESHEETS = 100
+"""Stylesheets one layout may read: an issue has three or four; nested `@import`s with a query string
+each (`c1.css?1` … `?10`, ten levels) would otherwise read 10^10 of them until the deadline."""
+MAX_SERVED_BYTES = 2_000_000_000
+"""Bytes one layout may read from files (photos, stylesheets; fonts come through fontconfig): issue 260
+reads 31 kB, a hundred camera photos would be 1 GB; the same large photo named with a thousand query
+strings would otherwise be read, and decoded, a thousand times."""
 _PLACES: dict[bytes, bytes] = {}
 """Every URL a LocalFetcher served → the file's place: the index of its root and its path inside."""
 
@@ -71,14 +81,26 @@ def _fetcher_class() -> type:
         def __init__(self, roots: list[Path]) -> None:
             super().__init__(allowed_protocols=["file"])
             self.roots = [root.resolve() for root in roots]
+            self.sheets = 0
+            self.served = 0
 
         def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
             parts = urlsplit(url)
             if parts.scheme != "file":
                 raise ValueError(f"refused {url}: issuepdf reads no network resources")
-            index, path, data = read_inside(Path(unquote(parts.path)).resolve(), self.roots)
-            _PLACES[url.encode()] = place(index, path.relative_to(self.roots[index]).as_posix())
+            path = Path(unquote(parts.path)).resolve()
+            limit = MAX_STYLESHEET_BYTES if path.suffix.lower() == ".css" else MAX_RESOURCE_BYTES
+            index, path, data = read_inside(path, self.roots, limit)
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            self.sheets += mime == "text/css"
+            self.served += len(data)
+            if self.sheets > MAX_STYLESHEETS:
+                raise ValueError(
+                    f"refused {path}: more than {MAX_STYLESHEETS} stylesheets in one layout (an @import loop?)"
+                )
+            if self.served > MAX_SERVED_BYTES:
+                raise ValueError(f"refused {path}: the layout has read {MAX_SERVED_BYTES:,} bytes of files already")
+            _PLACES[url.encode()] = place(index, path.relative_to(self.roots[index]).as_posix())
             return URLFetcherResponse(path.as_uri(), printable_bytes(path, data), {"Content-Type": mime})
 
     return LocalFetcher
