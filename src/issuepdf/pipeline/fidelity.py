@@ -163,7 +163,8 @@ def _boxes(tops: list[Any], container: Edges, repeated_headers: set[int]) -> Ite
             if id(box.element) in repeated_headers:
                 continue
             repeated_headers.add(id(box.element))
-        faded = faded or box.style["opacity"] == 0
+        # opacity is not inherited: only an element's box sets it (asking an anonymous box computes its style)
+        faded = faded or (not isinstance(box, boxes.TextBox | boxes.LineBox) and box.style["opacity"] == 0)
         yield box, container, faded or (clip is not NO_CLIP and _past_edge(box, clip) > TOLERANCE_PX)
         if isinstance(box, boxes.ParentBox):
             if isinstance(box, boxes.BlockContainerBox):
@@ -189,11 +190,11 @@ def _loose(
 
     number, where = at
     key = (where, id(box.element))
-    if not isinstance(box, boxes.TextBox) or unseen or key in found or _hidden_or_generated(box):
+    if not isinstance(box, boxes.TextBox) or unseen or key in found:
         return
     off = _past_edge(box, trim)
     out = max(container[0] - box.position_x, box.position_x + box.width - container[1])
-    if max(off, out) > TOLERANCE_PX:
+    if max(off, out) > TOLERANCE_PX and not _hidden_or_generated(box):
         past = (
             f"{off / PX_PER_MM:.1f} mm off the page"
             if off > TOLERANCE_PX
