@@ -1,5 +1,5 @@
 """An issue's own layout templates are untrusted code: whatever they do, the build ends soon with a
-message at the template's line, and the machine keeps its memory. Rows T1-T7 of docs/hostile-inputs.md."""
+message at the template's line, and the machine keeps its memory. Rows T1-T9 of docs/hostile-inputs.md."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from issuepdf.content.errors import IssuepdfError
+from issuepdf.content.errors import IssuepdfError, TemplateFailure
 from issuepdf.pipeline import render
 from issuepdf.pipeline.build import build
+from issuepdf.web.site import build_site
 
 from .support.issues import MakeIssue
 
@@ -112,3 +113,20 @@ def test_a_template_cannot_call_pydantic_to_read_a_file(make_issue: MakeIssue, t
     (tmp_path / "secret.json").write_text('{"title": "CANARY-3b7f"}', encoding="utf-8")
     message = told(make_issue, f"{{{{ issue.parse_file({str(tmp_path / 'secret.json')!r}) }}}}")
     assert "access to attribute 'parse_file' of 'Issue' object is unsafe" in message  # was: the file read
+
+
+def test_a_huge_template_is_refused_before_it_is_read(make_issue: MakeIssue) -> None:
+    issue = make_issue({"layouts/cover.html": "x"})
+    with (issue / "layouts" / "cover.html").open("r+b") as handle:
+        handle.truncate(10**10)  # sparse: 10 GB that take no disk
+    with pytest.raises(IssuepdfError) as caught:
+        build(issue)  # was: read whole, then compiled
+    assert "template error: cover.html is 10,000,000,000 bytes; the limit is 1,000,000" in str(caught.value)
+
+
+def test_a_web_template_runs_under_the_same_bounds(make_issue: MakeIssue) -> None:
+    issue = make_issue({"layouts/web/issue.html": '{{ "x" * 10**10 }}'})
+    with pytest.raises(TemplateFailure) as caught:
+        build_site(issue)  # was: a MemoryError traceback, or the machine out of memory
+    assert "issue.html:1:1: the layout templates took more than 1,024 MB of memory" in str(caught.value)
+    assert not (issue / "out" / "web").exists()

@@ -8,7 +8,7 @@ are untrusted: every template renders in Jinja's immutable sandbox (no attribute
 internals, no mutation of the data, no method but those of plain values and issuepdf's own), and a
 template file must lie inside its layouts folder after its links are resolved. The sandbox keeps a
 template from Python's internals, not from exhausting the machine, so a template also runs under
-bounds (`bounded_render`): a deadline, a cap on the memory it may take, and no integer arithmetic so
+bounds (`BoundedTemplate`): a deadline, a cap on the memory it may take, and no integer arithmetic so
 large that one uninterruptible step could take minutes.
 """
 
@@ -23,6 +23,7 @@ from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 from platformdirs import user_cache_dir
@@ -42,6 +43,8 @@ TEMPLATE_TIMEOUT_S = 60.0
 """Longest the templates may take for one HTML: the 310-page benchmark issue renders in about a second."""
 TEMPLATE_MEMORY = 1 << 30
 """Memory the templates may take beyond what the process holds (the 310-page issue's HTML is a few MB)."""
+MAX_TEMPLATE_BYTES = 1_000_000
+"""Largest template file: the project's are about 1 kB each."""
 MAX_INT_BITS = 10_000
 """Largest integer (in bits) template arithmetic may make: one Python step on huge numbers (`9**(9**9)`)
 cannot be interrupted by the deadline; a bulletin counts pages and items."""
@@ -79,10 +82,29 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         self.roots = [d.resolve() for d in dirs]
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        found = (Path(d, *split_template_path(template)) for d in self.searchpath)
+        size = next((path.stat().st_size for path in found if path.is_file()), 0)
+        if size > MAX_TEMPLATE_BYTES:  # checked before reading: compiling a huge template takes gigabytes
+            raise jinja2.TemplateError(f"{template} is {size:,} bytes; the limit is {MAX_TEMPLATE_BYTES:,}")
         source, filename, uptodate = super().get_source(environment, template)
         if not any(Path(filename).resolve().is_relative_to(root) for root in self.roots):
             raise jinja2.TemplateNotFound(f"{template} (a link to a file outside the layouts folder; refused)")
         return source, filename, uptodate
+
+
+class BoundedTemplate(jinja2.Template):
+    """A template whose `render` runs within TEMPLATE_TIMEOUT_S and TEMPLATE_MEMORY, and turns any failure
+    inside it (a loop without end, a macro calling itself, `1/0`, a string of gigabytes) into a
+    TemplateFailure at the template's line, never a traceback or an exhausted machine. Every template of
+    `environment()` is one, so the web edition's pages are bounded as the PDF's HTML is."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        stopped = "the layout templates took longer than {limit:g} s and were stopped (a loop without end?)"
+        try:
+            with deadline(TEMPLATE_TIMEOUT_S, stopped), memory_cap(TEMPLATE_MEMORY):
+                return jinja2.Template.render(self, *args, **kwargs)
+        except Exception as err:  # the template is untrusted code: whatever it raises is the editor's to read
+            raise TemplateFailure(_template_message(err)) from None
 
 
 PLAIN_TYPES = (str, bytes, int, float, list, tuple, dict, set, frozenset, dt.date, dt.time, dt.timedelta, Markup)
@@ -97,6 +119,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     integers past MAX_INT_BITS before computing them."""
 
     intercepted_binops = frozenset({"*", "**"})
+    template_class = BoundedTemplate
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return super().is_safe_attribute(obj, attr, value) and (not callable(value) or _callable_of(obj, attr))
@@ -122,18 +145,6 @@ def _callable_of(obj: Any, attr: str) -> bool:
 
 def _integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def bounded_render(template: jinja2.Template, **context: Any) -> str:
-    """Render an untrusted template within TEMPLATE_TIMEOUT_S and TEMPLATE_MEMORY; any failure inside it
-    (a loop without end, a macro calling itself, `1/0`, a string of gigabytes) is a TemplateFailure at
-    the template's line, never a traceback or an exhausted machine."""
-    stopped = "the layout templates took longer than {limit:g} s and were stopped (a loop without end?)"
-    try:
-        with deadline(TEMPLATE_TIMEOUT_S, stopped), memory_cap(TEMPLATE_MEMORY):
-            return template.render(**context)
-    except Exception as err:  # the template is untrusted code: whatever it raises is the editor's to read
-        raise TemplateFailure(_template_message(err)) from None
 
 
 @lru_cache(maxsize=8)
@@ -206,8 +217,7 @@ def render_html(
         template = env.get_template("base.html")
     except jinja2.TemplateError as err:
         raise TemplateFailure(_template_message(err)) from None
-    return bounded_render(
-        template,
+    return template.render(
         doc=document,
         issue=document.issue,
         sections=document.sections,
