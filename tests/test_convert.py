@@ -19,6 +19,8 @@ from issuepdf.content.problems import Problems
 from issuepdf.editor.convert import convert, convert_issue, markdown_to_yaml, yaml_to_markdown
 from issuepdf.pipeline.build import build, check_issue
 
+from .support.issues import HEAD
+
 ISSUE_260 = SOURCE_ROOT / "issues" / "260"
 
 
@@ -150,13 +152,9 @@ def test_an_article_with_problems_is_not_converted(tmp_path: Path) -> None:
     assert not (tmp_path / "a.md").exists()
 
 
-INLINE_ISSUE = """\
-title: 주간 중국 창업
-number: 261
-date: 2021-12-29
-publisher: KIC 중국
-sections:
-  - title: CHINA 창업
+INLINE_ISSUE = (
+    HEAD
+    + """\
     articles:
       # 첫 기사: 본문이 issue.yaml 안에 있다
       - title: 안에 쓴 기사
@@ -171,6 +169,7 @@ sections:
         body:
           - "1. 로 시작하는 문단"
 """
+)
 
 
 def test_articles_written_inside_issue_yaml_move_to_markdown_files_of_their_own(tmp_path: Path) -> None:
