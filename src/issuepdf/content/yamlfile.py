@@ -9,6 +9,7 @@ front matter and directives of a Markdown article), so positions always name the
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -146,6 +147,7 @@ class _Converter:
         if len(keypath) > MAX_DEPTH:
             raise TooLarge(f"nested more than {MAX_DEPTH} levels deep; refused")
         self.spots[keypath] = Spot(self._at(node.start_mark), key_pos, _text_start(node))
+        self._check_tag(node, keypath)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, keypath)
         if isinstance(node, yaml.SequenceNode):
@@ -165,6 +167,17 @@ class _Converter:
                 dotted(keypath),
                 f"' #' starts a YAML comment, so '{rest.strip()[:30]}' is dropped from the text; {YAML_ADVICE}"
                 " (or put a comment on a line of its own)",
+            )
+
+    def _check_tag(self, node: yaml.Node, keypath: KeyPath) -> None:
+        """A YAML tag (`!!binary aGk=`, `!!python/object:…`, `!x`) changes or hides what a value is: `!!binary`
+        prints text nobody can read in the file, an unknown tag is dropped. An issue is plain values only."""
+        line = self.lines[node.start_mark.line] if node.start_mark.line < len(self.lines) else ""
+        written = _ANCHOR.sub("", line[node.start_mark.column :], count=1)
+        if written.startswith("!"):
+            tag = written.split(maxsplit=1)[0]
+            self.problems.add(
+                self._at(node.start_mark), dotted(keypath), f"the YAML tag '{tag[:40]}' is not allowed; delete it"
             )
 
     def _check_flow_commas(self, node: yaml.SequenceNode, keypath: KeyPath) -> None:
@@ -209,6 +222,10 @@ class _Converter:
             # e.g. "2021-13-45" matches YAML's timestamp pattern but is no date: keep the text so
             # validation reports it where it stands, with the model's own message.
             return node.value
+
+
+_ANCHOR = re.compile(r"&\S+\s+")
+"""An anchor (`&name `) before a node's tag or value."""
 
 
 def _text_start(node: yaml.Node) -> int | None:
