@@ -122,6 +122,7 @@ def test_a_row_taller_than_a_page_keeps_its_tables_header_on_every_page(outsider
     pages = [" ".join(text.split()) for text in page_texts(outsider.pdf) if "긴 셀의 문장이다" in text]
     assert len(pages) >= 2
     assert all(page.startswith("이름 내용") or " 이름 내용 " in page for page in pages), pages
+    assert "키 큰 행" in pages[0], "the table moved on and left its article's title alone on a page"
 
 
 def test_a_flow_step_longer_than_the_line_wraps_inside_its_box(outsider: BuildResult) -> None:
