@@ -315,19 +315,21 @@ def test_a_save_while_the_last_one_builds_is_built_too(issue: Path) -> None:
     with serving(issue) as url:
         first = settled(url, -1)
         beta.write_text(short + GROWTH, encoding="utf-8")
-        while state(url)["status"] != "building":
+        end = time.monotonic() + WAIT_S
+        while state(url)["status"] != "building":  # the first save's build has begun: save again
+            assert time.monotonic() < end, "the save was not built"
             time.sleep(0.01)
         beta.write_text(short.replace("베타 둘째 문단이다.", "베타 둘째 문단, 두 번째 저장."), encoding="utf-8")
-        end = time.monotonic() + WAIT_S
         while "두 번째 저장" not in served_text(url, now := settled(url, first["generation"])):
             assert time.monotonic() < end, now
             time.sleep(0.05)
         assert now["pages"] and len(now["pages"]) == len(first["pages"])
         full = build(issue, output=issue.parent / "full.pdf")
         pdf = PdfPages(urllib.request.urlopen(url + now["pdf"].lstrip("/")).read())
+        scratch = PdfPages(full.pdf.read_bytes())
         for index, page in enumerate(now["pages"]):
             image = urllib.request.urlopen(f"{url}page/{page['v']}.png").read()
-            assert same_image(image, pdf.png(index))
+            assert same_image(image, pdf.png(index)) and same_image(image, scratch.png(index))
         assert now["contents"] == contents(full)
 
 
