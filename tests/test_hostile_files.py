@@ -1,6 +1,6 @@
 """Files an issue holds that are not what they claim: FIFOs, sparse giants, links swapped in after a
 check, pixel bombs named by a stylesheet, SVGs that draw each other, gigabyte CSVs. Every file the
-typesetter reads is proven inside the allowed folders as opened (`paths.read_inside`). Rows F1-F15 of
+typesetter reads is proven inside the allowed folders as opened (`paths.read_inside`). Rows F1-F16 of
 docs/hostile-inputs.md."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from issuepdf.content.errors import ConvertError
+from issuepdf.content.errors import ConvertError, IssuepdfError
 from issuepdf.content.images import packed_font_problem
 from issuepdf.content.paths import MAX_RESOURCE_BYTES, SOURCE_ROOT, project_root, read_inside
 from issuepdf.content.settings import settings_path
@@ -280,3 +280,17 @@ def test_a_stylesheet_over_a_megabyte_is_refused(make_issue: MakeIssue) -> None:
     issue = make_issue({"layouts/issue.css": "/*" + "x" * MAX_STYLESHEET_BYTES + "*/"})
     (warning,) = warned(issue)  # was: parsed whatever its size (55 MB: 7 GB and more than 300 s)
     assert f"the limit is {MAX_STYLESHEET_BYTES:,}" in warning and "issue.css" in warning
+
+
+def test_a_cache_folder_linked_out_is_refused_before_anything_is_written_there(
+    make_issue: MakeIssue, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    spec = "type: bar\ncategories: [가, 나]\nseries:\n  - name: 수\n    values: [1, 2]\n"
+    chart = "          - chart: charts/c.yaml\n            alt: 막대\n"
+    issue = make_issue({"issue.yaml": with_body(chart), "charts/c.yaml": spec})
+    (issue / ".cache").symlink_to(outside)
+    with pytest.raises(IssuepdfError, match="\\.cache is a link out of the issue folder; delete it"):
+        build(issue)  # was: the chart SVGs written into the folder the link leads to
+    assert not list(outside.rglob("*.svg"))

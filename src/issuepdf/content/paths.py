@@ -33,8 +33,12 @@ def project_root(issue_dir: Path) -> Path:
 
 
 def cache_dir(issue_dir: Path) -> Path:
-    """Per-issue cache of rendered charts; safe to delete, never committed."""
-    return issue_dir / ".cache"
+    """Per-issue cache of rendered charts; safe to delete, never committed. Refused when it is a link out
+    of the issue folder: the build writes there, and would write wherever the link leads."""
+    folder = issue_dir / ".cache"
+    if os.path.lexists(folder) and not folder.resolve().is_relative_to(issue_dir.resolve()):
+        raise IssuepdfError(f"{folder} is a link out of the issue folder; delete it (issuepdf keeps its cache there)")
+    return folder
 
 
 MAX_RESOURCE_BYTES = 200_000_000
