@@ -216,3 +216,27 @@ def test_warnings_for_missing_alt_and_low_print_resolution(make_issue: MakeIssue
         assert [str(w) for w in problems.warnings] == [
             f"260/issue.yaml:10:20: sections.0.articles.0.body.0: warning: {message}" for message in expected
         ]
+
+
+def test_lists_and_headings_counted_past_their_marks_are_warned_at_their_line(make_issue: MakeIssue) -> None:
+    from issuepdf.content.problems import Problems
+    from issuepdf.content.validate import check
+
+    circled = "".join(f"\n              - 항목 {n}" for n in range(1, 23))
+    headings = "".join(f"\n          - heading: 소제목 {n}\n            level: 2" for n in range(1, 22))
+    body = (
+        f"        body:\n          - numbered:{circled}\n            style: circled"
+        "\n          - numbered: [가, 나]\n            style: roman\n            start: 15"
+        "\n          - numbered: [가, 나]\n            style: roman\n            start: 14"
+        f"{headings}\n          - heading: 큰 제목\n            level: 1"
+        "\n          - heading: 다시\n            level: 2\n"
+    )
+    problems = Problems()
+    assert check(Project.of(make_issue({"issue.yaml": _minimal_with(body)})), problems) is not None
+    assert [str(w).split(": warning: ")[1] for w in problems.warnings] == [
+        "a circled list's marks stop at ⑳: from item 21 on it prints 21., 22. …; use style: decimal, or split the list",
+        "a roman list's marks stop at xv.: from item 2 on it prints 16., 17. …; use style: decimal, or split the list",
+        "level-2 heading marks stop at ⑳: this one and those after it up to the next level-1 heading print (21),"
+        " (22) …; give them a marker, or add a level-1 heading",
+    ]
+    assert str(problems.warnings[0]).startswith("260/issue.yaml:10:")
