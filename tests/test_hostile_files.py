@@ -9,6 +9,7 @@ import logging
 import os
 import struct
 import time
+import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +27,9 @@ from issuepdf.editor.importer import import_document
 from issuepdf.pipeline.build import build
 from issuepdf.pipeline.typeset import MAX_STYLESHEET_BYTES, MAX_STYLESHEETS
 
-from .support.issues import FIXTURES, MakeIssue
+from .support.issues import FIXTURES, MakeIssue, write_files
 from .test_hostile import problems_of, with_body
+from .test_import_docx import DOCX, ONE_ARTICLE, _docx_with
 
 CANARY = b"CANARY-8d1e"
 FONTS = SOURCE_ROOT / "fonts"
@@ -294,3 +296,27 @@ def test_a_cache_folder_linked_out_is_refused_before_anything_is_written_there(
     with pytest.raises(IssuepdfError, match="\\.cache is a link out of the issue folder; delete it"):
         build(issue)  # was: the chart SVGs written into the folder the link leads to
     assert not list(outside.rglob("*.svg"))
+
+
+@pytest.mark.parametrize(
+    ("wrap", "unit", "inner"),
+    [
+        ("", "w:sdt><w:sdtContent", "<w:p><w:r><w:t>x</w:t></w:r></w:p>"),
+        ("w:p", "w:ins", "<w:r><w:t>y</w:t></w:r>"),
+    ],
+    ids=["content-controls", "insertions"],
+)
+def test_a_document_nested_without_end_is_refused(tmp_path: Path, wrap: str, unit: str, inner: str) -> None:
+    with zipfile.ZipFile(DOCX / "korean-unmapped.docx") as package:
+        document = package.read("word/document.xml").decode()
+    at = document.index("<w:body>") + len("<w:body>")
+    closing = "".join(f"</{tag}>" for tag in reversed(unit.split("><")))
+    nested = f"<{unit}>" * 20_000 + inner + closing * 20_000
+    body = f"<{wrap}>{nested}</{wrap}>" if wrap else nested
+    (tmp_path / "deep.docx").write_bytes(
+        _docx_with("word/document.xml", (document[:at] + body + document[at:]).encode())
+    )
+    issue = write_files(tmp_path / "260", {"issue.yaml": ONE_ARTICLE})
+    with pytest.raises(ConvertError, match=r"word/document\.xml in .* nests elements over 200 deep; refused"):
+        import_document(tmp_path / "deep.docx", issue)  # was: RecursionError traceback
+    assert not (issue / "articles").exists()

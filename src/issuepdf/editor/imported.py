@@ -14,9 +14,10 @@ import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..content.errors import ConvertError
 from ..content.loader import inside, load_yaml
@@ -32,6 +33,9 @@ MAX_PART_BYTES = 60_000_000
 MAX_UNPACKED_BYTES = 300_000_000
 """All parts read from one document together, once unpacked: a ZIP bomb stops here."""
 MAX_PARTS = 20_000
+MAX_XML_DEPTH = 200
+"""Deepest nesting of elements taken: Word and 한글 documents nest 20 or so; the readers walk the tree
+recursively, and 20,000 nested `<w:sdt>` or `<w:ins>` exhausted Python's stack."""
 IMAGE_TYPES = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif"}
 """Images by their first bytes (never by their names): what a photo block can print (GIF is refused there)."""
 CAPTION = re.compile(r"^\s*[<\[(]?\s*(사진|그림|표)\s*\d+\s*[)>\].:]?\s*")
@@ -102,10 +106,22 @@ class Package:
             return None
         if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
             raise ConvertError(f"{name} in {shown_path(self.path)} declares a DTD; refused")
+        parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+        root, depth = None, 0
         try:
-            return ET.fromstring(data)
+            for start in range(0, len(data), 1 << 16):  # fed in pieces, so the depth is seen as it grows
+                parser.feed(data[start : start + (1 << 16)])
+                for event, element in cast("Iterator[tuple[str, ET.Element]]", parser.read_events()):
+                    depth += 1 if event == "start" else -1
+                    root = element if root is None else root
+                    if depth > MAX_XML_DEPTH:
+                        raise ConvertError(
+                            f"{name} in {shown_path(self.path)} nests elements over {MAX_XML_DEPTH} deep; refused"
+                        )
+            parser.close()
         except ET.ParseError as err:
             raise ConvertError(f"{name} in {shown_path(self.path)} is not well-formed XML: {err}") from err
+        return root
 
 
 def escape(text: str) -> str:
