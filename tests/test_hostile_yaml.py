@@ -1,7 +1,10 @@
 """YAML tags in an issue: `!!binary` prints text nobody can read in the file, an unknown tag is silently
-dropped, `!!python/…` is refused by the safe loader but left an empty value. Row Y1 of docs/hostile-inputs.md."""
+dropped, `!!python/…` is refused by the safe loader but left an empty value. Rows Y1-Y2 of docs/hostile-inputs.md."""
 
 from __future__ import annotations
+
+import os
+import time
 
 import pytest
 
@@ -30,3 +33,13 @@ def test_a_yaml_tag_is_refused_at_its_place(make_issue: MakeIssue, value: str, t
         where = "a.md:2:8: title"
     problems = problems_of(issue)  # was: valid, printing '한국어' (the binary's text) or '제목' (the tag dropped)
     assert any(where in p and f"the YAML tag '{tag}' is not allowed; delete it" in p for p in problems), problems
+
+
+def test_an_issue_yaml_that_is_a_pipe_is_refused_at_once(make_issue: MakeIssue) -> None:
+    issue = make_issue()
+    (issue / "issue.yaml").unlink()
+    os.mkfifo(issue / "issue.yaml")
+    start = time.perf_counter()
+    (problem,) = problems_of(issue)  # was: check waited for ever for a writer
+    assert problem.endswith("issue.yaml: not a regular file (a pipe or a device?); refused")
+    assert time.perf_counter() - start < 10

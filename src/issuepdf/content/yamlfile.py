@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -245,17 +246,22 @@ class TooLarge(Exception):
 
 
 def read_bounded(path: Path, problems: Problems, max_bytes: int = MAX_BYTES) -> bytes | None:
-    """A file's bytes, or None with a problem recorded: missing, unreadable or over `max_bytes` (checked first)."""
+    """A file's bytes, or None with a problem recorded: missing, unreadable, not a regular file (a FIFO would
+    block for ever) or over `max_bytes` (checked first). Opened without blocking, then checked as opened."""
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            size = info.st_size
+            if not stat.S_ISREG(info.st_mode):
+                problems.add(Position(path), "", "not a regular file (a pipe or a device?); refused")
+                return None
             if size > max_bytes:
                 problems.add(Position(path), "", f"file is {size:,} bytes; the limit is {max_bytes:,}")
                 return None
             return handle.read(max_bytes + 1)
     except FileNotFoundError:
         problems.add(Position(path), "", "file not found")
-    except IsADirectoryError:
+    except IsADirectoryError:  # os.fdopen refuses a folder
         problems.add(Position(path), "", "a folder, not a file")
     except OSError as err:
         problems.add(Position(path), "", f"cannot read file: {err.strerror}")
