@@ -240,3 +240,41 @@ def test_lists_and_headings_counted_past_their_marks_are_warned_at_their_line(ma
         " (22) …; give them a marker, or add a level-1 heading",
     ]
     assert str(problems.warnings[0]).startswith("260/issue.yaml:10:")
+
+
+def test_a_value_of_a_union_gets_one_answer_in_the_editors_words(make_issue: MakeIssue) -> None:
+    """Pydantic reports every member of a union that refused a value, and names them in the location
+    (`text.constrained-str`, `table.0.0.float`); the editor gets the member their value was meant for, or
+    one `expected …` when no member takes its kind, at the key they wrote."""
+    body = """\
+        body:
+          - profiles:
+              - {name: 가, text: ""}
+              - {name: 나, text: [좋다, {a: 1}]}
+              - {name: 다, text: 5}
+          - table:
+              - [{text: 가, colspan: x}, [1]]
+"""
+    with pytest.raises(InvalidIssue) as caught:
+        check_issue(make_issue({"issue.yaml": _minimal_with(body)}))
+    assert [str(problem).split(": ", 1)[1] for problem in caught.value.problems.items] == [
+        "sections.0.articles.0.body.0.profiles.0.text: String should have at least 1 character (got '')",
+        "sections.0.articles.0.body.0.profiles.1.text.1: Input should be a valid string (got {'a': 1})",
+        "sections.0.articles.0.body.0.profiles.2.text: expected a text or a list (got 5)",
+        "sections.0.articles.0.body.1.table.0.0.colspan: Input should be a valid integer, unable to parse string as"
+        " an integer (got 'x')",
+        "sections.0.articles.0.body.1.table.0.1: expected a text, a number or keys and values (got [1])",
+    ]
+
+
+def test_a_paragraph_yaml_reads_as_a_number_yes_no_or_nothing_says_so(make_issue: MakeIssue) -> None:
+    body = "        body:\n          - 2021\n          - 3.5\n          - yes\n          -\n"
+    with pytest.raises(InvalidIssue) as caught:
+        check_issue(make_issue({"issue.yaml": _minimal_with(body)}))
+    quote = "not as a paragraph: put the whole text in double quotes to print it"
+    assert [str(problem).split(": ", 2)[2] for problem in caught.value.problems.items] == [
+        f"YAML reads this as a number, {quote}",
+        f"YAML reads this as a number, {quote}",
+        f"YAML reads this as yes/no, {quote}",
+        "an empty item: write the paragraph after the dash, or delete the line",
+    ]
