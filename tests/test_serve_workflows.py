@@ -344,3 +344,24 @@ def test_a_tag_edited_or_a_paragraph_deleted_before_pages_kept_from_the_first_bu
     editing.edit("articles/alpha.md", "알파 마지막 문단이다.\n", "")
     editing.save()
     assert editing.session.typeset_parts == 1
+
+
+def test_a_click_names_the_line_it_is_on_now_after_lines_were_added_above(issue: Path, tmp_path: Path) -> None:
+    """Pages that draw the same kept their map: after a comment line above them (or an edit above them in a
+    long article), a click named the line the paragraph was on before."""
+    editing = Editing(issue, tmp_path)
+
+    def places() -> set[tuple[str, int]]:
+        view = editing.live.view(editing.live.shown[-1])
+        assert view is not None
+        return {(place.path.name, place.line) for _, place in view.areas}
+
+    before, image = places(), editing.live.view(editing.live.shown[-1])
+    delta = issue / "articles" / "delta.yaml"
+    delta.write_text("# 편집자 메모\n\n" + delta.read_text(encoding="utf-8"), encoding="utf-8")
+    editing.save()
+    assert editing.session.typeset_parts == 0  # nothing laid out again: the page draws the same
+    assert places() == {(name, line + 2) for name, line in before}
+    assert editing.live.changed == []  # a new map alone: nothing to point the editor to
+    moved = editing.live.view(editing.live.shown[-1])
+    assert image is not None and moved is not None and moved.image() == image.image()  # the same image, kept

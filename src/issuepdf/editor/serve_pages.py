@@ -25,6 +25,7 @@ from ..pipeline.raster import PdfPages
 if TYPE_CHECKING:
     from weasyprint.document import Page
 
+    from ..content.problems import Position
     from ..pipeline.transform import Document
 
 Rect = tuple[float, float, float, float]
@@ -53,6 +54,8 @@ class PageView:
     """A PDF holding the page, to rasterise on demand, and the page's index in it."""
     index: int = 0
     png: bytes | None = None
+    drawing: str = ""
+    """What the page draws (versions that differ only in their map share it, and their image)."""
 
     def image(self) -> bytes | None:
         """The PNG, made from its PDF the first time it is asked for (by the build or by a page's request,
@@ -65,12 +68,16 @@ class PageView:
 
 @dataclass
 class Versions:
-    """Every page laid out in a session, by version; a new version only for a page that draws differently."""
+    """Every page laid out in a session, by version; a new version only for a page that draws differently or
+    whose map changed (lines added above a paragraph move its source, not its look: the image is then kept)."""
 
     views: dict[str, PageView] = field(default_factory=dict)
     by_fingerprint: dict[str, str] = field(default_factory=dict)
-    known: dict[int, tuple[Page, str]] = field(default_factory=dict)
-    """id(page) → (the page, kept alive so its id is not reused; its version)."""
+    """What a page draws and where its areas were written → its version."""
+    by_drawing: dict[str, str] = field(default_factory=dict)
+    """What a page draws → a version drawing it, whose image a version with another map shares."""
+    known: dict[int, tuple[Page, str, dict[str, Rect], str]] = field(default_factory=dict)
+    """id(page) → (the page, kept alive so its id is not reused; what it draws; its areas; its last version)."""
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     def of(self, pages: list[Page], document: Document) -> tuple[list[str], list[Page]]:
@@ -79,30 +86,60 @@ class Versions:
         versions, new = [], []
         for page in pages:
             known = self.known.get(id(page))
-            if known is not None:
-                versions.append(known[1])
-                continue
-            fingerprint, areas = _facts(page, owners)
+            drawing, areas = _facts(page, owners) if known is None else known[1:3]
+            fingerprint = hashlib.blake2b(f"{drawing}\0{_places(areas, document)}".encode(), digest_size=16).hexdigest()
             version = self.by_fingerprint.get(fingerprint)
             if version is None:
                 version = f"{next(self.counter)}-{fingerprint[:8]}"
                 self.by_fingerprint[fingerprint] = version
-                self.views[version] = _view(version, page, areas, document)
-                new.append(page)
-            self.known[id(page)] = (page, version)
+                view = self.views[version] = _view(version, page, areas, document)
+                view.drawing = drawing
+                same = self.views.get(self.by_drawing.get(drawing, ""))
+                if same is not None:
+                    view.png, view.source, view.index = same.png, same.source, same.index
+                if view.png is None and view.source is None:
+                    new.append(page)
+            self.by_drawing[drawing] = version
+            self.known[id(page)] = (page, drawing, areas, version)
             versions.append(version)
         return versions, new
+
+    def differing(self, old: list[str], new: list[str]) -> list[int]:
+        """Indices of the pages of `new` that do not draw what `old` showed there (a new map alone is no change
+        to point the editor to)."""
+        drawn = [view.drawing if (view := self.views.get(version)) else None for version in old]
+        return [i for i, version in enumerate(new) if drawn[i : i + 1] != [self.views[version].drawing]]
+
+    def view_of(self, page: Page) -> PageView:
+        """The view of a page `of` has seen."""
+        return self.views[self.known[id(page)][3]]
 
     def forget(self) -> None:
         """Everything was laid out again: the same boxes may now look different."""
         self.by_fingerprint.clear()
+        self.by_drawing.clear()
         self.known.clear()
 
     def keep_only(self, versions: set[str]) -> None:
         """Drop what no page shows any more (memory stays bounded over a long session)."""
         self.views = {v: view for v, view in self.views.items() if v in versions}
         self.by_fingerprint = {f: v for f, v in self.by_fingerprint.items() if v in versions}
-        self.known = {key: known for key, known in self.known.items() if known[1] in versions}
+        self.by_drawing = {d: v for d, v in self.by_drawing.items() if v in versions}
+        self.known = {key: known for key, known in self.known.items() if known[3] in versions}
+
+
+def _places(areas: dict[str, Rect], document: Document) -> str:
+    """Where each area of a page was written, as the document says now."""
+    return "\1".join(
+        f"{key}\0{position.file}:{position.line}:{position.col}"
+        for key in sorted(areas)
+        if (position := _position(key, document)) is not None
+    )
+
+
+def _position(key: str, document: Document) -> Position | None:
+    source = document.sources.get(key)
+    return document.parts.get(key) if source is None else source.position
 
 
 def _view(version: str, page: Page, areas: dict[str, Rect], document: Document) -> PageView:
@@ -111,8 +148,7 @@ def _view(version: str, page: Page, areas: dict[str, Rect], document: Document) 
     left, top = page.bleed["left"], page.bleed["top"]
     placed = []
     for key, (x, y, width, height) in sorted(areas.items(), key=lambda area: "/" not in area[0]):
-        source = document.sources.get(key)
-        position = document.parts.get(key) if source is None else source.position
+        position = _position(key, document)
         if position is not None:
             place = Place(Path(position.file).resolve(), position.line, position.col)
             placed.append(((x + left, y + top, width, height), place))

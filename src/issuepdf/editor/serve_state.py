@@ -132,7 +132,7 @@ class LiveIssue:
         if not pages:
             return []
         source = pages_pdf(self.base, pages)
-        views = [self.versions.views[self.versions.known[id(page)][1]] for page in pages]
+        views = [self.versions.view_of(page) for page in pages]
         for index, view in enumerate(views):
             view.source, view.index = source, index
         views[0].image()
@@ -140,7 +140,7 @@ class LiveIssue:
 
     def _show(self, versions: list[str]) -> None:
         """Put `versions` on screen (condition held); the pages that differ from those shown are the changed."""
-        self.changed = differing(self.shown, versions)
+        self.changed = self.versions.differing(self.shown, versions)
         self.shown = versions
         self._moved()
 
@@ -180,7 +180,7 @@ class LiveIssue:
             view = self.versions.views[version]
             if view.png is None and view.source is None:
                 view.source, view.index = source, index
-        self.changed = differing(self.shown, new) if self.good and not self.restyled else []
+        self.changed = self.versions.differing(self.shown, new) if self.good and not self.restyled else []
         self.shown = self.good = new
         self.status, self.problems = "ok", list(result.warnings)
         self.contents = contents(result)
@@ -222,11 +222,6 @@ def _make_images(views: list[PageView]) -> None:
     """Make the images of pages already shown (a page may have asked for one meanwhile: it is made once)."""
     for view in views:
         view.image()
-
-
-def differing(old: list[str], new: list[str]) -> list[int]:
-    """Indices of the pages of `new` that are not what `old` showed there."""
-    return [i for i, version in enumerate(new) if old[i : i + 1] != [version]]
 
 
 def contents(result: BuildResult) -> list[dict[str, Any]]:
