@@ -216,6 +216,8 @@ def test_a_renamed_or_deleted_article_file_is_named_where_it_is_included(issue: 
     assert problem["place"] == {"path": str((issue / "issue.yaml").resolve()), "line": 9, "col": 18}
     editing.edit("issue.yaml", "articles/alpha.md", "articles/alpha-renamed.md")
     editing.save()
+    alpha = editing.live.view(editing.live.shown[2])  # its pages drew the same: their map names the new file
+    assert alpha is not None and {place.path.name for _, place in alpha.areas} == {"alpha-renamed.md"}
     (issue / "articles" / "delta.yaml").unlink()
     [problem] = editing.broken()
     assert problem["place"]["line"] == 15 and "articles/delta.yaml" in problem["text"]
