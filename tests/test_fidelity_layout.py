@@ -36,6 +36,7 @@ OUTSIDER = (
             style: decimal
             start: 123456789012
           - numbered: [셋은 셋째]
+            style: decimal
             start: 3990
           - sources:
 {SOURCES}
@@ -170,9 +171,12 @@ def test_the_issue_and_section_titles_that_run_off_the_cover_header_or_footer_ar
         build(issue)
     problems = [str(problem) for problem in caught.value.problems]
     assert len(problems) == 3, problems
-    assert re.fullmatch(r"page 1: 'Supercalifragilistic\w+' runs \d+\.\d mm off the page; shorten it", problems[0])
-    assert problems[1].startswith("page 2, the footer: 'Supercalifragilistic")
-    assert problems[2].startswith("page 3, the running head: 'Supercalifragilistic")
+    title, running = "260/issue.yaml:1:8: ", "260/issue.yaml:7:20: "  # each at the place it was written
+    assert re.fullmatch(
+        rf"{title}page 1: 'Supercalifragilistic\w+' runs \d+\.\d mm off the page; shorten it", problems[0]
+    )
+    assert problems[1].startswith(f"{title}page 2, the footer: 'Supercalifragilistic")
+    assert problems[2].startswith(f"{running}page 3, the running head: 'Supercalifragilistic")
 
 
 def test_a_table_wider_than_the_page_says_so(make_issue: MakeIssue) -> None:

@@ -108,7 +108,7 @@ def prepare_document(checked: Checked, timer: Timer) -> Document:
 def verify_layout(laid_out: weasyprint.Document, document: Document) -> None:
     """Refuse a layout that lost, doubled or moved text, or that runs off a page (see fidelity.py)."""
     problems = Problems()
-    verify(laid_out, document.sources, problems)
+    verify(laid_out, document.sources, problems, document.places)
     if problems:
         raise InvalidIssue(problems)
 

@@ -11,7 +11,8 @@ a message:
   text fails here), every line, image and table lies inside its page's content area, and every
   text inside its own box (a number wider than its list's gutter would be drawn over the item).
 Text of no block (the cover, the running heads and footers: the issue's and sections' titles) is
-held to the page and its box too; it has no `data-src`, so its message names the page and the text.
+held to the page and its box too; it has no `data-src`, so its message names the page and the text, and
+the place it was written when its whole text is one of the issue's (`Document.places`).
 Text laid out but not to be seen (hidden, transparent, of no size, faded out by `opacity: 0`, or cut
 off by a box that clips its overflow) counts as not printed.
 
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..content.linebreak import squeezed
 from ..content.markup import reader_text
-from ..content.problems import Problems
+from ..content.problems import Position, Problems
 from .measure import marked, roots
 from .typeset import PX_PER_MM
 
@@ -59,18 +60,24 @@ class _Printed:
     chars: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     overflows: dict[str, tuple[int, str, float]] = field(default_factory=dict)
     """Source key → (page number, text or kind of the first box past the edge, how far past in mm)."""
-    loose: dict[tuple[str, int], str] = field(default_factory=dict)
+    loose: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
     """Text of no block (the cover's, the running heads' and footers': the issue's and sections' titles)
-    that runs off its page or out of its box: a message for each element's first such text, by (where on
-    the page, element)."""
+    that runs off its page or out of its box: a message for each element's first such text, and the whole
+    text it belongs to, by (where on the page, element)."""
     spills: dict[str, tuple[int, str, float]] = field(default_factory=dict)
     """Source key → (page number, text, how far past in mm) of the first text reaching past its own box
     (a list's number wider than its gutter, a word wider than its cell): it is drawn over what is beside it."""
 
 
-def verify(document: weasyprint.Document, sources: dict[str, Source], problems: Problems) -> None:
+def verify(
+    document: weasyprint.Document,
+    sources: dict[str, Source],
+    problems: Problems,
+    places: dict[str, Position] | None = None,
+) -> None:
     """Add an error for every marked element whose text is not printed as written, runs off its page or
-    out of its box."""
+    out of its box; and for every text of no block that runs off its page or out of its box, at the place
+    `places` gives for its text (the issue's title in a footer: `issue.yaml:1:8`)."""
     owners, expected = marked(roots(document))
     printed = _printed(document, owners)
     for src, written in expected.items():
@@ -89,8 +96,9 @@ def verify(document: weasyprint.Document, sources: dict[str, Source], problems: 
             page, what, by = printed.spills[src]
             beside = f"runs {by:.1f} mm out of its box on page {page}, over the text beside it: '{what}'"
             problems.add(where, "", beside)
-    for message in printed.loose.values():
-        problems.add(None, "", message)
+    found = {IGNORED.sub("", text): position for text, position in (places or {}).items()}
+    for message, text in printed.loose.values():
+        problems.add(found.get(IGNORED.sub("", text)), "", message)
     for src in sources.keys() - expected.keys():
         problems.add(
             sources[src].position,
@@ -110,12 +118,15 @@ def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
         area, trim = _content_area(page_box), (0.0, 0.0, page_box.margin_width(), page_box.margin_height())
         for margin in (child for child in page_box.children if isinstance(child, boxes.MarginBox)):
             where = "the running head" if margin.at_keyword.startswith("@top") else "the footer"
-            for box, container, unseen in _boxes([margin], (trim[0], trim[2]), set()):
-                _loose(printed.loose, box, container, unseen, (number, where), trim)
+            laid = list(_boxes([margin], (trim[0], trim[2]), set()))
+            whole = "".join(box.text for box, _, _ in laid if isinstance(box, boxes.TextBox))
+            for box, container, unseen in laid:
+                _loose(printed.loose, box, container, unseen, (number, where, whole), trim)
         for box, container, unseen in _body_boxes(page_box, repeated_headers):
             src = owners.get(id(box.element))
             if src is None:
-                _loose(printed.loose, box, container, unseen, (number, ""), trim)
+                whole = "".join(box.element.itertext()) if box.element is not None else ""
+                _loose(printed.loose, box, container, unseen, (number, "", whole), trim)
                 continue
             shown = isinstance(box, boxes.TextBox) and not unseen and not _hidden_or_generated(box)
             if shown:
@@ -182,13 +193,18 @@ def _boxes(tops: list[Any], container: Edges, repeated_headers: set[int]) -> Ite
 
 
 def _loose(
-    found: dict[tuple[str, int], str], box: Any, container: Edges, unseen: bool, at: tuple[int, str], trim: Clip
+    found: dict[tuple[str, int], tuple[str, str]],
+    box: Any,
+    container: Edges,
+    unseen: bool,
+    at: tuple[int, str, str],
+    trim: Clip,
 ) -> None:
     """Add a message if a text of no block runs off the page or out of its box: once per element and
-    place (`at`: the page, and "the footer" or "the running head" for a margin's text)."""
+    place (`at`: the page, "the footer" or "the running head" for a margin's text, and the whole text)."""
     from weasyprint.formatting_structure import boxes
 
-    number, where = at
+    number, where, whole = at
     key = (where, id(box.element))
     if not isinstance(box, boxes.TextBox) or unseen or key in found:
         return
@@ -201,7 +217,7 @@ def _loose(
             else f"{out / PX_PER_MM:.1f} mm over the text beside it"
         )
         place = f"page {number}, {where}" if where else f"page {number}"
-        found[key] = f"{place}: '{_short(squeezed(box.text))}' runs {past}; shorten it"
+        found[key] = (f"{place}: '{_short(squeezed(box.text))}' runs {past}; shorten it", whole)
 
 
 def _hidden_or_generated(box: Any) -> bool:

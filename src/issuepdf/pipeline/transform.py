@@ -145,6 +145,11 @@ class Document:
     parts: dict[str, Position] = field(default_factory=dict)
     """Where each part of a block (a cell, an item) was written, by the key the HTML carries in `data-at`
     (`0.2.5/table.2.1`). Only clicks on a page use it; the layout checks keep to whole blocks."""
+    places: dict[str, Position] = field(default_factory=dict)
+    """Where each text of no block was written (the issue's title, its number line, publishers, the
+    sections' titles and running heads, the articles' titles on the cover), by the text as written: the
+    layout check names the place when the text runs off the page in a footer, a running head or on the
+    cover."""
 
     @property
     def articles(self) -> list[ArticleView]:
@@ -218,7 +223,32 @@ def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Docum
         build_time(checked),
         sources=context.sources,
         parts=context.parts,
+        places=_places(checked, sections),
     )
+
+
+def _places(checked: Checked, sections: list[SectionView]) -> dict[str, Position]:
+    """The issue-level texts the templates print outside any block, with where each was written."""
+    loaded, issue = checked.loaded, checked.issue
+    if loaded is None:
+        return {}
+    written: list[tuple[str | None, KeyPath]] = [
+        (issue.title, ("title",)),
+        (f"제 {issue.number} 호({issue.date:%Y.%m.%d})", ("number",)),
+        (issue.publisher, ("publisher",)),
+        (issue.publisher_full, ("publisher_full",)),
+    ]
+    for s, view in enumerate(sections):
+        written.append((view.section.title, ("sections", s, "title")))
+        given = view.section.running_title is not None
+        written.append((view.running_title, ("sections", s, "running_title" if given else "title")))
+        written += [(a.article.title, ("sections", s, "articles", n, "title")) for n, a in enumerate(view.articles)]
+    places: dict[str, Position] = {}
+    for text, keypath in written:
+        position = loaded.position(keypath)
+        if text and position is not None:
+            places.setdefault(text, position)
+    return places
 
 
 def _section(context: _Context, s: int, section: Section) -> SectionView:
