@@ -367,3 +367,16 @@ def test_a_click_names_the_line_it_is_on_now_after_lines_were_added_above(issue:
     assert editing.live.changed == []  # a new map alone: nothing to point the editor to
     moved = editing.live.view(editing.live.shown[-1])
     assert image is not None and moved is not None and moved.image() == image.image()  # the same image, kept
+
+
+@pytest.mark.expect_warnings
+def test_a_warning_is_shown_with_its_place_and_link(issue: Path, tmp_path: Path) -> None:
+    """A warning came with its logger's name first (`issuepdf: articles/…:5:12: …`): shown without a place."""
+    editing = Editing(issue, tmp_path)
+    editing.edit("articles/beta.yaml", "    alt: 무대와 객석\n", "")
+    outcome = editing.build()
+    assert outcome.result is not None and editing.live.status == "ok"
+    [warning] = editing.live.state()["problems"]
+    assert warning["place"] == {"path": str((issue / "articles" / "beta.yaml").resolve()), "line": 5, "col": 12}
+    assert warning["text"].startswith(f"{(issue / 'articles' / 'beta.yaml').resolve()}:5:12: ")
+    assert "no alt text" in warning["text"]

@@ -37,8 +37,9 @@ HANDOVER_S = 0.05
 """Longest the build waits, after showing an edited article, for a watching page to fetch its first
 changed image before it goes on writing the PDF: the two would otherwise share the interpreter, and
 the image would reach the browser 10-30 ms later."""
-LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): ")
-"""A problem as every message prints it: `path:line:col: …`."""
+LOCATED = re.compile(r"^(?:[\w.]+: )?(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): ")
+"""A problem as every message prints it, `path:line:col: …`; a warning's comes after its logger's name
+(`issuepdf: path:line:col: …`), which the place then says better."""
 
 
 @dataclass
@@ -239,7 +240,7 @@ def problem_json(text: str) -> dict[str, Any]:
     if not match:
         return {"text": text}
     place = Place(Path(match["file"]).resolve(), int(match["line"]), int(match["col"]))
-    return {"text": text, "place": place_json(place)}
+    return {"text": text[match.start("file") :], "place": place_json(place)}
 
 
 def place_json(place: Place) -> dict[str, Any]:
