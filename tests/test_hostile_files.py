@@ -63,21 +63,34 @@ def test_a_sparse_giant_font_is_refused_by_its_size(make_issue: MakeIssue, caplo
     assert any(limit in record.getMessage() for record in caplog.records)
 
 
-def test_a_folder_swapped_for_a_link_after_the_check_is_caught_as_opened(tmp_path: Path) -> None:
+def test_a_folder_swapped_for_a_link_after_the_check_is_caught_as_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     issue, outside = tmp_path / "issue", tmp_path / "outside"
     (issue / "images").mkdir(parents=True)
     outside.mkdir()
     (outside / "a.png").write_bytes(CANARY)
     (issue / "images" / "a.png").write_bytes(b"fine")
     assert read_inside(issue / "images" / "a.png", [issue])[2] == b"fine"
-    (issue / "images" / "a.png").unlink()
-    (issue / "images").rmdir()
-    (issue / "images").symlink_to(outside)  # the swap: the same name now leads out
     with pytest.raises(ValueError, match="outside the issue, layouts and fonts folders"):
-        read_inside(issue / "images" / "a.png", [issue])
-    (issue / "b.png").symlink_to(outside / "a.png")
+        read_inside(outside / "a.png", [issue])  # named outside: refused before it is opened
+    real_open = os.open
+
+    def swap_then_open(path: str, flags: int, *args: int) -> int:
+        """The race: between the check of the name and the open, `images/` becomes a link out."""
+        (issue / "images" / "a.png").unlink()
+        (issue / "images").rmdir()
+        (issue / "images").symlink_to(outside)
+        monkeypatch.setattr(os, "open", real_open)
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", swap_then_open)
+    with pytest.raises(ValueError, match="outside the issue, layouts and fonts folders"):
+        read_inside(issue / "images" / "a.png", [issue])  # the file as opened is outside
+    (issue / "c.png").write_bytes(b"fine")
+    (issue / "b.png").symlink_to(issue / "c.png")
     with pytest.raises(ValueError, match="Too many levels of symbolic links"):  # a final link is never followed
-        read_inside(issue / "b.png", [issue])
+        read_inside(issue / "b.png", [issue])  # (callers pass resolved paths: a link there is a swap)
 
 
 @pytest.mark.expect_warnings

@@ -48,11 +48,14 @@ MAX_RESOURCE_BYTES = 200_000_000
 def read_inside(path: Path, roots: Sequence[Path], max_bytes: int = MAX_RESOURCE_BYTES) -> tuple[int, Path, bytes]:
     """Which of the resolved `roots` a file lies in, its real path and its bytes; ValueError saying why not.
 
-    The check is made on the file as opened, not on its name: the real path of the open descriptor must
-    lie inside a root (so a folder or link swapped in after an earlier check is caught), it must be a
-    regular file (a FIFO or device would block or never end), and no larger than `max_bytes` (a sparse
-    file can claim gigabytes). It is opened without blocking and without following a final link.
+    A name that leads outside is refused unopened; then the check is made again on the file as opened:
+    the real path of the open descriptor must lie inside a root (so a folder or link swapped in between
+    is caught), it must be a regular file (a FIFO or device would block or never end), and no larger than
+    `max_bytes` (a sparse file can claim gigabytes). It is opened without blocking and without following
+    a final link.
     """
+    if not any(path.resolve().is_relative_to(root) for root in roots):  # refused unopened, as named
+        raise ValueError(f"refused {path.resolve()}: outside the issue, layouts and fonts folders")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as err:
