@@ -192,3 +192,21 @@ def test_a_table_wider_than_the_page_says_so(make_issue: MakeIssue) -> None:
         r" give it fewer columns, or shorter words in its cells",
         problems[0],
     ), problems
+
+
+def test_texts_drawn_over_each_other_are_an_error_at_one_of_their_places(make_issue: MakeIssue) -> None:
+    """A long `publisher_full` (placed absolutely at the cover's foot) grew up over the teaser's last
+    titles: both printed, neither readable, and the build passed. The check did not even see text placed
+    absolutely (WeasyPrint leaves a placeholder in the tree where such a box was)."""
+    title = "표지에 실리는 긴 기사 제목 {n}번은 두 줄을 넘도록 길게 쓰고 또 길게 써서 표지를 채운다 그리고 더 이어 쓴다"
+    articles = "".join(f"      - title: {title.format(n=n)}\n        body: [문단 {n}.]\n" for n in range(1, 9))
+    publisher = "글로벌혁신센터 (Korea Innovation Center China) 베이징 사무소 " * 8
+    head = HEAD.replace("publisher: KIC 중국\n", f"publisher: KIC 중국\npublisher_full: {publisher}\nteaser: 8\n")
+    with pytest.raises(InvalidIssue) as caught:
+        build(make_issue({"issue.yaml": head + "    articles:\n" + articles}))
+    [problem] = [str(problem) for problem in caught.value.problems]
+    assert re.fullmatch(
+        r"260/issue\.yaml:\d+:\d+: page 1: '.+' and '글로벌혁신센터 \(Korea Innovation Cen…' are drawn over each"
+        r" other; shorten one, or give it room",
+        problem,
+    ), problem

@@ -57,13 +57,21 @@ class _Printed:
     """What the layout made of the marked elements: their characters in order, and what ran off the page
     or out of its box."""
 
-    chars: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    chars: dict[str, list[str | list[str]]] = field(default_factory=lambda: defaultdict(list))
+    """Source key → its text as laid out, in order; a table cell's text as one list, at the place of the
+    cell's first box: a row split across pages prints its cells' first lines on one page (a cell perhaps
+    none) and their ends on the next, and each cell still reads in order."""
+    cells: dict[int, list[str]] = field(default_factory=dict)
+    """A table cell's element (by id) → its text as laid out."""
     overflows: dict[str, tuple[int, str, float]] = field(default_factory=dict)
     """Source key → (page number, text or kind of the first box past the edge, how far past in mm)."""
     loose: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
     """Text of no block (the cover's, the running heads' and footers': the issue's and sections' titles)
     that runs off its page or out of its box: a message for each element's first such text, and the whole
     text it belongs to, by (where on the page, element)."""
+    overlaps: dict[tuple[int, int], tuple[str | None, str, str]] = field(default_factory=dict)
+    """Two texts drawn over each other (an absolutely placed text over the flow, a negative margin): by the
+    pair of elements, the source key of one of them (or None), the whole text of the other, the message."""
     spills: dict[str, tuple[int, str, float]] = field(default_factory=dict)
     """Source key → (page number, text, how far past in mm) of the first text reaching past its own box
     (a list's number wider than its gutter, a word wider than its cell): it is drawn over what is beside it."""
@@ -78,14 +86,16 @@ def verify(
     """Add an error for every marked element whose text is not printed as written, runs off its page or
     out of its box; and for every text of no block that runs off its page or out of its box, at the place
     `places` gives for its text (the issue's title in a footer: `issue.yaml:1:8`)."""
-    owners, expected = marked(roots(document))
-    printed = _printed(document, owners)
+    html = roots(document)
+    owners, expected = marked(html)
+    printed = _printed(document, owners, _cells(html))
     for src, written in expected.items():
         text = IGNORED.sub("", written)
         source = sources.get(src)
         where = source.position if source else None
         message = _not_in_html(source.texts, text) if source else None
-        message = message or _difference(written, text, IGNORED.sub("", "".join(printed.chars.get(src, []))))
+        laid = "".join(part if isinstance(part, str) else "".join(part) for part in printed.chars.get(src, []))
+        message = message or _difference(written, text, IGNORED.sub("", laid))
         if message:
             problems.add(where, "", message)
         if src in printed.overflows:
@@ -99,6 +109,9 @@ def verify(
     found = {IGNORED.sub("", text): position for text, position in (places or {}).items()}
     for message, text in printed.loose.values():
         problems.add(found.get(IGNORED.sub("", text)), "", message)
+    for owner, text, message in printed.overlaps.values():
+        source = sources.get(owner) if owner else None
+        problems.add(source.position if source else found.get(IGNORED.sub("", text)), "", message)
     for src in sources.keys() - expected.keys():
         problems.add(
             sources[src].position,
@@ -107,7 +120,17 @@ def verify(
         )
 
 
-def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
+def _cells(html: list[Any]) -> dict[int, Any]:
+    """Element (by id) → the table cell it is in, if any."""
+    cell_of: dict[int, Any] = {}
+    for cell in (element for root in html for element in root.iter()):
+        if isinstance(cell.tag, str) and cell.tag.rsplit("}", 1)[-1] in ("td", "th"):
+            for inner in cell.iter():
+                cell_of[id(inner)] = cell
+    return cell_of
+
+
+def _printed(document: weasyprint.Document, owners: dict[int, str], cell_of: dict[int, Any]) -> _Printed:
     """Walk every page's boxes once, collecting marked text and boxes that leave the content area or their box."""
     from weasyprint.formatting_structure import boxes
 
@@ -116,21 +139,34 @@ def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
     for number, page in enumerate(document.pages, start=1):
         page_box = page._page_box
         area, trim = _content_area(page_box), (0.0, 0.0, page_box.margin_width(), page_box.margin_height())
+        drawn: list[tuple[Any, str | None, str]] = []
         for margin in (child for child in page_box.children if isinstance(child, boxes.MarginBox)):
             where = "the running head" if margin.at_keyword.startswith("@top") else "the footer"
             laid = list(_boxes([margin], (trim[0], trim[2]), set()))
             whole = "".join(box.text for box, _, _ in laid if isinstance(box, boxes.TextBox))
             for box, container, unseen in laid:
                 _loose(printed.loose, box, container, unseen, (number, where, whole), trim)
+                if isinstance(box, boxes.TextBox) and not unseen:
+                    drawn.append((box, None, whole))
         for box, container, unseen in _body_boxes(page_box, repeated_headers):
             src = owners.get(id(box.element))
             if src is None:
                 whole = "".join(box.element.itertext()) if box.element is not None else ""
                 _loose(printed.loose, box, container, unseen, (number, "", whole), trim)
+                if isinstance(box, boxes.TextBox) and not unseen and not _hidden_or_generated(box):
+                    drawn.append((box, None, whole))
                 continue
+            if isinstance(box, boxes.TableCellBox) and id(box.element) not in printed.cells:
+                printed.cells[id(box.element)] = []  # where the cell is in the row, even if its text is not yet
+                printed.chars[src].append(printed.cells[id(box.element)])
             shown = isinstance(box, boxes.TextBox) and not unseen and not _hidden_or_generated(box)
             if shown:
-                printed.chars[src].append(box.text)
+                cell = cell_of.get(id(box.element))
+                if cell is None:
+                    printed.chars[src].append(box.text)
+                else:
+                    printed.cells.setdefault(id(cell), []).append(box.text)
+                drawn.append((box, src, ""))
             if src not in printed.overflows and isinstance(box, boxes.TextBox | boxes.ReplacedBox | boxes.TableBox):
                 past = _past_edge(box, area)
                 if past > TOLERANCE_PX:
@@ -141,7 +177,35 @@ def _printed(document: weasyprint.Document, owners: dict[int, str]) -> _Printed:
                 past = max(left - box.position_x, box.position_x + box.width - right)
                 if past > TOLERANCE_PX:
                     printed.spills[src] = (number, _short(squeezed(box.text)), past / PX_PER_MM)
+        _overlapping(drawn, number, printed.overlaps)
     return printed
+
+
+def _overlapping(
+    drawn: list[tuple[Any, str | None, str]], number: int, found: dict[tuple[int, int], tuple[str | None, str, str]]
+) -> None:
+    """Record the texts of a page drawn over each other: their boxes cross by more than a pixel across and
+    half the smaller one's height (lines that merely touch, or a marker's box inside its line, do not)."""
+    placed = [
+        ((box.position_x, box.position_y, box.position_x + box.width, box.position_y + box.height), box, src, whole)
+        for box, src, whole in drawn
+        if box.text.strip()
+    ]
+    placed.sort(key=lambda item: item[0][1])
+    for i, (rect, box, src, whole) in enumerate(placed):
+        for other, box2, src2, whole2 in placed[i + 1 :]:
+            if other[1] >= rect[3]:
+                break
+            across = min(rect[2], other[2]) - max(rect[0], other[0])
+            down = min(rect[3], other[3]) - max(rect[1], other[1])
+            smaller = min(rect[3] - rect[1], other[3] - other[1])
+            pair = (id(box.element), id(box2.element))
+            if across > 1 and down > smaller / 2 and pair not in found and box.element is not box2.element:
+                message = (
+                    f"page {number}: '{_short(squeezed(box.text))}' and '{_short(squeezed(box2.text))}' are drawn"
+                    " over each other; shorten one, or give it room"
+                )
+                found[pair] = (src or src2, whole or whole2, message)
 
 
 Edges = tuple[float, float]
@@ -166,10 +230,13 @@ def _boxes(tops: list[Any], container: Edges, repeated_headers: set[int]) -> Ite
     """The boxes under `tops` in document order, each with its container's edges and whether it is
     unseen: inside a box faded out (`opacity: 0`), or cut off by a box that clips its overflow."""
     from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.absolute import AbsolutePlaceholder
 
     stack: list[tuple[Any, Edges, Clip, bool]] = [(child, container, NO_CLIP, False) for child in reversed(tops)]
     while stack:
         box, container, clip, faded = stack.pop()
+        if isinstance(box, AbsolutePlaceholder):  # an absolutely placed box stands in the tree behind this
+            box = box._box
         if isinstance(box, boxes.TableRowGroupBox) and box.is_header:
             if id(box.element) in repeated_headers:
                 continue
