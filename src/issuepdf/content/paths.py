@@ -33,11 +33,16 @@ def project_root(issue_dir: Path) -> Path:
 
 
 def cache_dir(issue_dir: Path) -> Path:
-    """Per-issue cache of rendered charts; safe to delete, never committed. Refused when it is a link out
-    of the issue folder: the build writes there, and would write wherever the link leads."""
-    folder = issue_dir / ".cache"
+    """Per-issue cache of rendered charts; safe to delete, never committed."""
+    return confined(issue_dir / ".cache", issue_dir)
+
+
+def confined(folder: Path, issue_dir: Path) -> Path:
+    """A folder of the issue that issuepdf writes in (`out/`, `.cache/` and the folders in it), refused when
+    it is a link out of the issue folder: an issue folder may come from anyone, and the build would write
+    wherever the link leads."""
     if os.path.lexists(folder) and not folder.resolve().is_relative_to(issue_dir.resolve()):
-        raise IssuepdfError(f"{folder} is a link out of the issue folder; delete it (issuepdf keeps its cache there)")
+        raise IssuepdfError(f"{folder} is a link out of the issue folder; delete it (issuepdf writes there)")
     return folder
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..content.errors import InvalidIssue, StrictFailure
 from ..content.fonts import fonts_sha256, use_project_fonts
+from ..content.paths import confined
 from ..content.problems import Problems
 from ..content.project import Project
 from ..content.validate import Checked, check
@@ -76,7 +77,7 @@ class Timer:
 
 
 def default_output(issue_dir: Path, number: int, edition: Edition = "screen") -> Path:
-    return issue_dir / "out" / PLANS[edition].file_name(number)
+    return confined(issue_dir / "out", issue_dir) / PLANS[edition].file_name(number)
 
 
 def check_issue(issue_dir: Path, edition: Edition = "screen") -> Checked:

@@ -3,26 +3,38 @@
 Rendered SVGs are cached by a hash of everything that shapes them (figure, theme, fonts,
 plotly and kaleido versions), so an unchanged chart is never rendered twice and a warm build
 never starts the browser or even imports plotly.
+
+The cache lies in the issue folder (`.cache/charts/`), and an issue folder may come from anyone: a file
+there named like a chart's hash could draw other figures than the spec says, and the web edition puts
+its markup in the page. So a cached SVG counts only with its signature (`.sig` beside it), an HMAC by
+a key of this user's, kept outside every issue (`chart-key` in the user cache folder); any other is
+rendered again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_cache_dir
+
 from ..content.chartspec import ChartSpec
 from ..content.errors import ChartError
+from ..content.paths import confined
 from ..content.theme import Theme
 from .figures import figure_for, pixels
 
@@ -53,7 +65,7 @@ def chart_job(spec: ChartSpec, theme: Theme, fonts_id: str, cache: Path) -> Char
         [figure, width, height, fonts_id, version("plotly"), version("kaleido")], sort_keys=True, default=str
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    return ChartJob(figure, width, height, cache / "charts" / f"{digest}.svg", describe(spec))
+    return ChartJob(figure, width, height, confined(cache / "charts", cache.parent) / f"{digest}.svg", describe(spec))
 
 
 def describe(spec: ChartSpec) -> str:
@@ -67,6 +79,34 @@ def describe(spec: ChartSpec) -> str:
     return f"{spec.type} chart of {shown}"
 
 
+def cached(job: ChartJob) -> bool:
+    """Whether the job's SVG is in the cache as rendered here (its signature holds)."""
+    try:
+        signature = job.path.with_suffix(".sig").read_text(encoding="ascii").strip()
+        return hmac.compare_digest(signature, _signature(job.path.read_bytes()))
+    except (OSError, ValueError):
+        return False
+
+
+def _signature(svg: bytes) -> str:
+    return hmac.new(_chart_key(), svg, hashlib.sha256).hexdigest()
+
+
+@cache
+def _chart_key() -> bytes:
+    """This user's key for chart signatures, made on first use (readable by this user only)."""
+    path = Path(user_cache_dir("issuepdf")) / "chart-key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise ChartError(f"{path} is not a chart key (32 bytes); delete it and build again")
+    return key
+
+
 def render_missing(jobs: list[ChartJob]) -> int:
     """Render every job whose SVG is not cached yet, all in one browser; returns how many.
 
@@ -75,9 +115,11 @@ def render_missing(jobs: list[ChartJob]) -> int:
     dies with the build (see `chartworker`). A crashed worker is retried once with a fresh browser; a
     chart that timed out is named, not retried.
     """
-    todo = list({job.path: job for job in jobs if not job.path.is_file()}.values())
+    todo = list({job.path: job for job in jobs if not cached(job)}.values())
     if not todo:
         return 0
+    for job in todo:  # a file the browser might fail to replace must not pass for its output
+        job.path.unlink(missing_ok=True)
     browser = find_browser()
     logger.info("rendering %d chart(s) with %s", len(todo), browser)
     for attempt in (1, 2):
@@ -96,6 +138,8 @@ def render_missing(jobs: list[ChartJob]) -> int:
     missing = [job.path.name for job in todo if not job.path.is_file()]
     if missing:
         raise ChartError(f"the browser wrote no SVG for: {', '.join(missing)}")
+    for job in todo:
+        job.path.with_suffix(".sig").write_text(_signature(job.path.read_bytes()), encoding="ascii")
     return len(todo)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..content.paths import read_inside
 from .record import sha256_file, versions
 
 if TYPE_CHECKING:  # the registry is read by the CLI at start: the content model is imported where it is used
@@ -131,8 +133,17 @@ def _identifier(checked: Checked, plan: EditionPlan) -> bytes:
     for path in build_inputs(checked):
         if path not in sources:
             digest.update(path.relative_to(checked.issue_dir).as_posix().encode())
-            digest.update(path.read_bytes())
+            digest.update(_read(checked, path) or b"\0refused")
     return digest.hexdigest().encode()
+
+
+def _read(checked: Checked, path: Path) -> bytes | None:
+    """A file of the issue folder's bytes, read as the typesetter reads one (`paths.read_inside`); None for
+    a link out of the folder, a FIFO or a file past the size limit (the typesetter refuses those too)."""
+    try:
+        return read_inside(path, [checked.issue_dir.resolve()])[2]
+    except ValueError:
+        return None
 
 
 def build_inputs(checked: Checked) -> list[Path]:
@@ -220,8 +231,6 @@ def archive_attachments(checked: Checked) -> list[Any]:
 
     A file whose kind `issuepdf extract` would refuse is left out, with a warning.
     """
-    from ..content.loader import inside
-
     moment = build_time(checked)
     record = build_record(checked.project.root)
     _warn_if_rebuilt_elsewhere(checked.issue_dir, record)
@@ -229,17 +238,19 @@ def archive_attachments(checked: Checked) -> list[Any]:
     for path in build_inputs(checked):
         name = path.relative_to(checked.issue_dir).as_posix()
         problem = archive_name_problem(name)
-        if problem is None and inside(checked.issue_dir, name) is None:
-            problem = "a link to a file outside the issue folder"
-        if problem:
+        data = _read(checked, path) if problem is None else None
+        if problem is None and data is None:
+            outside = not path.resolve().is_relative_to(checked.issue_dir.resolve())
+            problem = "a link to a file outside the issue folder" if outside else "no regular file of a readable size"
+        if problem or data is None:
             logger.warning("%s is not embedded in the archive edition: %s", name, problem)
             continue
-        attachments.append(_attachment(name, moment, "Source", filename=str(path)))
+        attachments.append(_attachment(name, moment, "Source", file_obj=io.BytesIO(data)))
     text = json.dumps(record, indent=2) + "\n"
     return [*attachments, _attachment(BUILD_RECORD, moment, "Data", string=text)]
 
 
-def _attachment(name: str, moment: dt.datetime, relationship: str, **source: str) -> Any:
+def _attachment(name: str, moment: dt.datetime, relationship: str, **source: Any) -> Any:
     from weasyprint import Attachment
 
     return Attachment(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..content.errors import BuildLocked, IssuepdfError
+from ..content.paths import cache_dir
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -108,9 +109,9 @@ def build_lock(issue_dir: Path) -> Iterator[None]:
     exits, so a crashed or killed build never leaves a stale lock behind. It never creates the issue
     folder: one renamed away and back would otherwise land inside a new, empty one at the old path.
     """
-    lock_path = issue_dir / ".cache" / "build.lock"
     if not issue_dir.is_dir():
         raise IssuepdfError(f"the issue folder {issue_dir} is gone (renamed or moved?); nothing was built")
+    lock_path = cache_dir(issue_dir) / "build.lock"
     try:
         lock_path.parent.mkdir(exist_ok=True)
         handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..content.paths import confined
 from .output import write_atomic
 
 WIDTH = 800
@@ -16,7 +17,7 @@ WIDTH = 800
 def placeholder_path(cache: Path, ratio: str) -> Path:
     """Where the placeholder for an aspect ratio like `4:3` lives in the issue's cache."""
     w, h = ratio.split(":")
-    return cache / "placeholders" / f"photo-{w}x{h}.svg"
+    return confined(cache / "placeholders", cache.parent) / f"photo-{w}x{h}.svg"
 
 
 def placeholder_svg(ratio: str) -> str:
@@ -38,7 +39,13 @@ fill="#7b8692">placeholder {ratio}</text>
 
 
 def write_placeholders(paths: dict[Path, str]) -> None:
-    """Write each placeholder that is not in the cache yet."""
+    """Write each placeholder that is not in the cache as it should be: the cache came with the issue
+    folder, and a file there by the placeholder's name could show anything in the photo's place."""
     for path, ratio in paths.items():
-        if not path.is_file():
-            write_atomic(path, placeholder_svg(ratio).encode("utf-8"))
+        svg = placeholder_svg(ratio).encode("utf-8")
+        try:
+            current = path.read_bytes() if path.is_file() else None
+        except OSError:
+            current = None
+        if current != svg:
+            write_atomic(path, svg)

@@ -28,6 +28,7 @@ from .. import __version__
 from ..content.errors import IssuepdfError, StrictFailure, TemplateFailure
 from ..content.fonts import use_project_fonts
 from ..content.model import Chart, Heading, Photo
+from ..content.paths import confined
 from ..content.project import Project
 from ..pipeline.build import Run, Timer, check_project
 from ..pipeline.contents import lead
@@ -86,7 +87,7 @@ class SiteResult:
 
 
 def default_folder(issue_dir: Path) -> Path:
-    return issue_dir / "out" / "web"
+    return confined(confined(issue_dir / "out", issue_dir) / "web", issue_dir)
 
 
 def build_site(issue_dir: Path, output: Path | None = None, strict: bool = False) -> SiteResult:
