@@ -75,6 +75,15 @@ def _fetcher_class() -> type:
 
     images.md5 = _image_md5  # only image names: images.py uses md5 for nothing else
 
+    class Served(URLFetcherResponse):  # type: ignore[misc]
+        """A file's bytes as the fetcher read and checked them, with no path: given a `file:` response,
+        WeasyPrint reads a PNG or JPEG again by its path when it writes the PDF, so a 16-bit PNG served
+        converted printed as the black box of the original, and a file swapped after the check was read."""
+
+        @property
+        def path(self) -> None:
+            return None
+
     class LocalFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
         """Serves files under the allowed folders and refuses everything else."""
 
@@ -101,7 +110,7 @@ def _fetcher_class() -> type:
             if self.served > MAX_SERVED_BYTES:
                 raise ValueError(f"refused {path}: the layout has read {MAX_SERVED_BYTES:,} bytes of files already")
             _PLACES[url.encode()] = place(index, path.relative_to(self.roots[index]).as_posix())
-            return URLFetcherResponse(path.as_uri(), printable_bytes(path, data), {"Content-Type": mime})
+            return Served(path.as_uri(), printable_bytes(path, data), {"Content-Type": mime})
 
     return LocalFetcher
 
