@@ -130,3 +130,20 @@ def test_a_web_template_runs_under_the_same_bounds(make_issue: MakeIssue) -> Non
         build_site(issue)  # was: a MemoryError traceback, or the machine out of memory
     assert "issue.html:1:1: the layout templates took more than 1,024 MB of memory" in str(caught.value)
     assert not (issue / "out" / "web").exists()
+
+
+def test_a_program_started_while_a_template_renders_does_not_keep_the_memory_cap() -> None:
+    """The cap is process-wide: `serve` may start the editor from another thread while the build thread
+    renders templates, and the editor would have kept the cap for good."""
+    import resource
+    import subprocess
+    import sys
+
+    from issuepdf.pipeline.typeset import memory_cap, uncapped_child
+
+    ask = [sys.executable, "-c", "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"]
+    before = resource.getrlimit(resource.RLIMIT_AS)[0]
+    with memory_cap(1 << 30):
+        capped = int(subprocess.run(ask, capture_output=True, text=True, check=True).stdout)
+        lifted = int(subprocess.run(ask, capture_output=True, text=True, check=True, preexec_fn=uncapped_child).stdout)
+    assert capped != before and lifted == before

@@ -34,6 +34,7 @@ from ..content.errors import IssuepdfError
 from ..content.project import Project
 from ..pipeline.editions import Edition
 from ..pipeline.incremental import Session
+from ..pipeline.typeset import uncapped_child
 from .serve_pages import PageView, Place
 from .serve_state import LiveIssue, place_json
 from .watch import Outcome, watch
@@ -66,7 +67,13 @@ class Editor:
             raise ValueError("outside the issue, layouts and fonts")
         values = {"path": str(place.path), "line": place.line, "col": place.col}
         command = [arg.format(**values) for arg in shlex.split(self.template)]
-        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+        subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=uncapped_child,  # the build thread may be under a memory cap right now
+        )
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -192,7 +192,9 @@ def memory_cap(extra_bytes: int) -> Iterator[None]:
     fail and Python raises MemoryError, instead of the machine running out of memory.
 
     The soft RLIMIT_AS is lowered for the block and restored after (an unprivileged process may raise it
-    back up to its hard limit). The cap is process-wide, so the block should start no other program.
+    back up to its hard limit). The cap is process-wide, and a program started meanwhile (by another
+    thread: `serve` starting the editor) would keep it: such a start lifts it in the child
+    (`uncapped_child`).
     """
     try:
         import resource
@@ -208,11 +210,26 @@ def memory_cap(extra_bytes: int) -> Iterator[None]:
     if soft != resource.RLIM_INFINITY and soft <= cap:
         yield
         return
+    _UNCAPPED.append((soft, hard))
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     try:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        _UNCAPPED.pop()
+
+
+_UNCAPPED: list[tuple[int, int]] = []
+"""The address-space limit before the memory cap now in force, if one is."""
+
+
+def uncapped_child() -> None:
+    """For `subprocess.Popen(preexec_fn=…)`: in a child started while a memory cap is in force, the limit
+    as it was before the cap (a child keeps its parent's limits for good)."""
+    if _UNCAPPED:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, _UNCAPPED[0])
 
 
 def pdf_bytes(document: weasyprint.Document, options: dict[str, Any]) -> bytes:
