@@ -50,6 +50,11 @@ OFF_PAGE = {
 """What runs off a page, by the kind of box, and the fix (any other kind is a text, quoted)."""
 TOLERANCE_PX = 0.5
 """How far a box may reach past the content area (rounding in the layout), in CSS pixels."""
+SPILL_TOLERANCE_PX = 0.5 * PX_PER_MM
+"""How far a text may reach past its own box: up to half a millimetre it touches the box's edge, not what
+is beside it (WeasyPrint makes an inline block up to 0.3 mm narrower than its text where Latin letters
+meet Hangul under syllable breaking: a flow step `abc국`). Text drawn over text is caught apart, at any
+size (`_overlapping`)."""
 
 
 @dataclass
@@ -175,7 +180,7 @@ def _printed(document: weasyprint.Document, owners: dict[int, str], cell_of: dic
             if shown and src not in printed.spills:
                 left, right = container
                 past = max(left - box.position_x, box.position_x + box.width - right)
-                if past > TOLERANCE_PX:
+                if past > SPILL_TOLERANCE_PX:
                     printed.spills[src] = (number, _short(squeezed(box.text)), past / PX_PER_MM)
         _overlapping(drawn, number, printed.overlaps)
     return printed
