@@ -230,7 +230,8 @@ def test_mailbox_sync_marks_bounces_complaints_and_unsubscribes_and_the_next_sen
         for _ in range(2):
             dovecot.deliver(sent_to((FIXTURES / "naver-full.eml").read_bytes()))
         third = run("mailbox", "sync", "--project", project)
-        assert "soft: full.box@naver.example: now bounced (3 temporary failures in a row, last: 5.2.2 smtp; 552" in third
+        bounced = "soft: full.box@naver.example: now bounced (3 temporary failures in a row, last: 5.2.2 smtp; 552"
+        assert bounced in third
 
         sent = run("send", project / "issues" / "260", "--send")
     assert "sent 4 message(s): 4 delivered, 0 refused" in sent
