@@ -84,6 +84,11 @@ def test_escaped_marks_in_yaml_are_not_reported_but_unapplied_ones_still_are(mak
             "- note: |\n              주석의 첫 문단.\n\n              주석의 둘째 문단.",
             "10:19: sections.0.articles.0.body.0.note:",
         ),
+        # a `>` block: YAML made the empty line a single line break, which Markdown prints as a space
+        (
+            "- >\n            접는 첫 문단의 줄,\n            같은 문단.\n\n            접는 둘째 문단.",
+            "10:13: sections.0.articles.0.body.0:",
+        ),
     ],
 )
 def test_an_empty_line_inside_a_yaml_text_is_reported(make_issue: MakeIssue, block: str, where: str) -> None:
@@ -97,8 +102,11 @@ def test_an_empty_line_inside_a_yaml_text_is_reported(make_issue: MakeIssue, blo
     )
 
 
-def test_line_breaks_without_an_empty_line_are_fine(make_issue: MakeIssue) -> None:
-    issue = make_issue({"issue.yaml": article("- |\n            한 문단의 첫 줄,\n            같은 문단의 둘째 줄.")})
+@pytest.mark.parametrize("style", ["|", ">"])
+def test_line_breaks_without_an_empty_line_are_fine(make_issue: MakeIssue, style: str) -> None:
+    issue = make_issue(
+        {"issue.yaml": article(f"- {style}\n            한 문단의 첫 줄,\n            같은 문단의 둘째 줄.")}
+    )
     assert "한 문단의 첫 줄, 같은 문단의 둘째 줄." in pdf_text(build(issue).pdf)
 
 

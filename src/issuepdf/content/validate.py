@@ -291,7 +291,8 @@ def check_links(loaded: Loaded, problems: Problems) -> None:
 
 
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
-"""An empty line inside one text (a YAML `|` block): Markdown joins its paragraphs with a space."""
+"""An empty line inside one text (a YAML `|` block): Markdown joins its paragraphs with a space. In a `>`
+block YAML has already made it a single line break, which Markdown prints as a space too."""
 
 
 def check_formatted(loaded: Loaded, problems: Problems) -> None:
@@ -315,7 +316,8 @@ def check_formatted(loaded: Loaded, problems: Problems) -> None:
                 ".".join(map(str, path)),
                 f"a photo inside a text is not printed ('![{photo}](…)'): make it a photo block of its own",
             )
-        if BLANK_LINE.search(text.strip()):
+        spot = loaded.spots.get(path)
+        if BLANK_LINE.search(text.strip()) or (spot is not None and spot.folded and "\n" in text.strip()):
             problems.add(
                 loaded.position(path),
                 ".".join(map(str, path)),

@@ -73,6 +73,9 @@ class Spot:
     key: Position | None = None
     one_line_start: int | None = None
     """Column where a single-line scalar's text starts, so a character can be pinpointed."""
+    folded: bool = False
+    """A `>` block: YAML folds its line breaks to spaces and keeps a break only where a line was empty or
+    more indented, which Markdown then prints as a space."""
 
 
 @dataclass
@@ -147,7 +150,8 @@ class _Converter:
         self.budget.spend(node)
         if len(keypath) > MAX_DEPTH:
             raise TooLarge(f"nested more than {MAX_DEPTH} levels deep; refused")
-        self.spots[keypath] = Spot(self._at(node.start_mark), key_pos, _text_start(node))
+        folded = isinstance(node, yaml.ScalarNode) and node.style == ">"
+        self.spots[keypath] = Spot(self._at(node.start_mark), key_pos, _text_start(node), folded)
         self._check_tag(node, keypath)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, keypath)
