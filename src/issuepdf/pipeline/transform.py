@@ -152,6 +152,11 @@ class Document:
     cover."""
 
     @property
+    def issue_line(self) -> str:
+        """`제 260 호(2021.12.22)`: on the cover, in every footer and in the title."""
+        return f"제 {self.issue.number} 호({self.issue.date:%Y.%m.%d})"
+
+    @property
     def articles(self) -> list[ArticleView]:
         return [article for section in self.sections for article in section.articles]
 
@@ -215,7 +220,7 @@ def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Docum
     """Number, label and resolve everything in the issue."""
     context = _Context(checked, theme, fonts_id, cache)
     sections = [_section(context, s, section) for s, section in enumerate(checked.issue.sections, start=1)]
-    return Document(
+    document = Document(
         checked.issue,
         sections,
         context.charts,
@@ -223,22 +228,23 @@ def prepare(checked: Checked, theme: Theme, fonts_id: str, cache: Path) -> Docum
         build_time(checked),
         sources=context.sources,
         parts=context.parts,
-        places=_places(checked, sections),
     )
+    document.places = _places(document, checked)
+    return document
 
 
-def _places(checked: Checked, sections: list[SectionView]) -> dict[str, Position]:
+def _places(document: Document, checked: Checked) -> dict[str, Position]:
     """The issue-level texts the templates print outside any block, with where each was written."""
     loaded, issue = checked.loaded, checked.issue
     if loaded is None:
         return {}
     written: list[tuple[str | None, KeyPath]] = [
         (issue.title, ("title",)),
-        (f"제 {issue.number} 호({issue.date:%Y.%m.%d})", ("number",)),
+        (document.issue_line, ("number",)),
         (issue.publisher, ("publisher",)),
         (issue.publisher_full, ("publisher_full",)),
     ]
-    for s, view in enumerate(sections):
+    for s, view in enumerate(document.sections):
         written.append((view.section.title, ("sections", s, "title")))
         given = view.section.running_title is not None
         written.append((view.running_title, ("sections", s, "running_title" if given else "title")))
