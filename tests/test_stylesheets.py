@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from issuepdf.pipeline import stylesheets
 from issuepdf.pipeline.build import build
-from issuepdf.pipeline.typeset import typeset
+from issuepdf.pipeline.typeset import _fetcher_class, typeset
 
 from .support.issues import MakeIssue
 
@@ -72,3 +73,23 @@ def test_sheets_whose_parse_reaches_beyond_them_are_not_kept(tmp_path: Path, css
     (tmp_path / "other.css").write_text(".x { color: green }", encoding="utf-8")
     laid_out(tmp_path, css)
     assert not stylesheets._kept
+
+
+@pytest.mark.parametrize("css", [".x { color: red }", '@import "other.css"; .x { color: red }'])
+def test_a_linked_sheet_is_fetched_once_per_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, css: str) -> None:
+    """The fetcher counts every sheet against a layout's bounds (100 sheets): fetched once to be looked up
+    and again to be parsed, each sheet counted twice."""
+    (tmp_path / "other.css").write_text(".y { color: blue }", encoding="utf-8")
+    fetcher = _fetcher_class()
+    original = fetcher.fetch
+    fetched: list[str] = []
+
+    def counted(self: Any, url: str, headers: Any = None) -> Any:
+        fetched.append(url.rsplit("/", 1)[-1])
+        return original(self, url, headers)
+
+    monkeypatch.setattr(fetcher, "fetch", counted)
+    for _ in range(2):  # parsed, then kept (or parsed again, when the sheet imports)
+        fetched.clear()
+        laid_out(tmp_path, css)
+        assert fetched.count("sheet.css") == 1

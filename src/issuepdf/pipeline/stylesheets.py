@@ -60,23 +60,25 @@ def install() -> None:
 
 
 def _css_factory(parse: Any) -> Any:
-    """A stand-in for the `CSS` class inside weasyprint.css: a linked sheet comes from the kept ones,
-    every other call (inline `<style>`, `@import`) goes to the class as it is."""
+    """A stand-in for the `CSS` class inside weasyprint.css: a linked sheet is fetched once, then comes from
+    the kept ones or is parsed from the bytes fetched; every other call (inline `<style>`, `@import`) goes
+    to the class as it is."""
 
     def css(*args: Any, **kwargs: Any) -> Any:
         linked = not args and kwargs.get("url") and kwargs.get("_check_mime_type") and "matcher" not in kwargs
         fetched = _fetched(kwargs) if linked else None
-        if fetched is None or UNCACHED.search(fetched[1]):
+        if fetched is None:
             return parse(*args, **kwargs)
-        key = fetched[0]
-        parsed = _kept.get(key)
+        if UNCACHED.search(fetched.body):
+            return parse(**_from_bytes(kwargs, fetched))
+        parsed = _kept.get(fetched.key)
         if parsed is None:
-            parsed = _parsed(parse, kwargs)
-            _kept[key] = parsed
+            parsed = _parsed(parse, _from_bytes(kwargs, fetched))
+            _kept[fetched.key] = parsed
             if len(_kept) > KEPT:
                 _kept.popitem(last=False)
         else:
-            _kept.move_to_end(key)
+            _kept.move_to_end(fetched.key)
             for record in parsed.logged:
                 logging.getLogger(record.name).handle(record)
         sheet = parse.__new__(parse)
@@ -88,22 +90,39 @@ def _css_factory(parse: Any) -> Any:
     return css
 
 
-def _fetched(kwargs: dict[str, Any]) -> tuple[str, bytes] | None:
-    """The sheet's key (what it is parsed from) and bytes, as WeasyPrint would read them; None when it would
-    not read them as CSS (the class then reports that as it always does)."""
+@dataclass(frozen=True)
+class _Fetched:
+    """A linked sheet as WeasyPrint would read it: what it is parsed from (`key`), its bytes, and its URL
+    as served (the base of its relative URLs)."""
+
+    key: str
+    body: bytes
+    url: str
+
+
+def _fetched(kwargs: dict[str, Any]) -> _Fetched | None:
+    """The linked sheet, fetched once (the fetcher counts every sheet it serves against a layout's bounds);
+    None when WeasyPrint would not read it as CSS, or would decode it by a charset the response names (the
+    class then fetches and reports it as it always does)."""
     from weasyprint.urls import URLFetchingError, fetch
 
     try:
         with fetch(kwargs["url_fetcher"], kwargs["url"]) as response:
-            if response.content_type != "text/css":
+            if response.content_type != "text/css" or response.charset:
                 return None
-            body = response.read()
-            given = [kwargs["url"], kwargs["media_type"], response.url, response.charset or ""]
+            body, url = response.read(), response.url
     except URLFetchingError:
         return None
     if not isinstance(body, bytes):
         return None
-    return hashlib.sha256(b"\0".join([*(part.encode() for part in given), body])).hexdigest(), body
+    given = [kwargs["url"], kwargs["media_type"], url]
+    return _Fetched(hashlib.sha256(b"\0".join([*(part.encode() for part in given), body])).hexdigest(), body, url)
+
+
+def _from_bytes(kwargs: dict[str, Any], fetched: _Fetched) -> dict[str, Any]:
+    """The class's arguments for parsing the fetched bytes instead of fetching the URL again."""
+    rest = {name: value for name, value in kwargs.items() if name not in ("url", "_check_mime_type")}
+    return {**rest, "string": fetched.body, "base_url": fetched.url}
 
 
 def _parsed(parse: Any, kwargs: dict[str, Any]) -> _Parsed:
