@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .mdarticle import MARKDOWN_SUFFIXES, parse_markdown
 from .problems import Position, Problems
@@ -77,19 +79,23 @@ def load_issue(issue_dir: Path, problems: Problems, budget: Budget | None = None
     if issue is None or not isinstance(issue.data, dict):
         return issue
     included: dict[Path, KeyPath] = {}
-    sections = issue.data.get("sections")
+    for keypath, article in article_entries(issue.data):
+        if isinstance(article, dict) and "include" in article:
+            _splice(issue, keypath, issue_dir, problems, budget, included)
+        elif isinstance(article, str) and article.endswith(ARTICLE_SUFFIXES):
+            issue.broken.add(keypath)
+            problems.add(issue.position(keypath), dotted(keypath), f"write '- include: {article}' to include a file")
+    return issue
+
+
+def article_entries(data: Any) -> Iterator[tuple[KeyPath, Any]]:
+    """Each entry of each section's `articles` in issue.yaml's data, with its key path, whatever it holds
+    (an article, an include, a mistake: validation reports what is malformed)."""
+    sections = data.get("sections") if isinstance(data, dict) else None
     for s, section in enumerate(sections if isinstance(sections, list) else []):
         articles = section.get("articles") if isinstance(section, dict) else None
         for a, article in enumerate(articles if isinstance(articles, list) else []):
-            keypath: KeyPath = ("sections", s, "articles", a)
-            if isinstance(article, dict) and "include" in article:
-                _splice(issue, keypath, issue_dir, problems, budget, included)
-            elif isinstance(article, str) and article.endswith(ARTICLE_SUFFIXES):
-                issue.broken.add(keypath)
-                problems.add(
-                    issue.position(keypath), dotted(keypath), f"write '- include: {article}' to include a file"
-                )
-    return issue
+            yield ("sections", s, "articles", a), article
 
 
 def inside(folder: Path, name: str) -> Path | None:

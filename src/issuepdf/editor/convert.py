@@ -17,11 +17,11 @@ from typing import Any, Literal
 import yaml
 
 from ..content.errors import ConvertError
-from ..content.loader import load_yaml
+from ..content.loader import KeyPath, article_entries, load_yaml
 from ..content.mdarticle import BULLETS, MARKDOWN_SUFFIXES, load_markdown, parse_markdown
 from ..content.model import BLOCK_TYPES, automatic_id
 from ..content.numbering import CIRCLED, ROMAN
-from ..content.problems import Problems, shown_path
+from ..content.problems import Position, Problems, shown_path
 from ..content.yamlfile import Budget, Loaded, parse_yaml
 from ..pipeline.output import write_atomic
 
@@ -215,25 +215,19 @@ def convert_issue(issue_dir: Path, to: Form) -> list[str]:
     edits: list[tuple[int, int, str]] = []
     """(first line index, end index, the lines that replace them) in issue.yaml."""
     done: list[tuple[Path | None, Path, Converted]] = []
-    for keypath, spot in loaded.spots.items():
-        if not (keypath and keypath[-1] == "include" and len(keypath) == 5):
-            continue
-        name = _value(loaded.data, keypath)
-        source = issue_dir / str(name)
-        if (source.suffix.lower() in MARKDOWN_SUFFIXES) == (to == "md"):
-            continue
-        converted = yaml_to_markdown(source) if to == "md" else markdown_to_yaml(source)
-        target = source.with_suffix(".md" if to == "md" else ".yaml")
-        line = lines[spot.value.line - 1]
-        new_name = str(Path(str(name)).with_suffix(target.suffix))
-        at = line.index(str(name), spot.value.col - 1)
-        edits.append((spot.value.line - 1, spot.value.line, line[:at] + new_name + line[at + len(str(name)) :]))
-        done.append((source, target, converted))
-    if to == "md":
-        for (s, a), article in _written_inside(loaded):
-            converted, (first, end), include = _moved_out(issue_dir, text.splitlines(), loaded, (s, a), article)
-            edits.append((first, end, include))
-            done.append((None, issue_dir / include.split("include:", 1)[1].strip(), converted))
+    for keypath, entry in article_entries(loaded.data):
+        if isinstance(entry, dict) and "include" in entry:
+            source = issue_dir / str(entry["include"])
+            if (source.suffix.lower() in MARKDOWN_SUFFIXES) == (to == "md"):
+                continue
+            converted = yaml_to_markdown(source) if to == "md" else markdown_to_yaml(source)
+            target = source.with_suffix(".md" if to == "md" else ".yaml")
+            edits.append(_renamed_include(lines, loaded.spots[(*keypath, "include")].value, entry["include"], target))
+            done.append((source, target, converted))
+        elif isinstance(entry, dict) and to == "md":
+            converted, taken, include, target = _moved_out(issue_dir, text.splitlines(), loaded, keypath, entry)
+            edits.append((*taken, include))
+            done.append((None, target, converted))
     targets = [target for _, target, _ in done]
     for target in targets:
         if target.exists() or targets.count(target) > 1:
@@ -251,25 +245,21 @@ def convert_issue(issue_dir: Path, to: Form) -> list[str]:
     return report or [f"every article of {shown_path(issue_dir)} is {to} already"]
 
 
-def _written_inside(loaded: Loaded) -> list[tuple[tuple[int, int], dict[str, Any]]]:
-    """The articles written inside `issue.yaml` (not included), with their places (section, article)."""
-    found = []
-    sections = loaded.data.get("sections") if isinstance(loaded.data, dict) else None
-    for s, section in enumerate(sections if isinstance(sections, list) else []):
-        articles = section.get("articles") if isinstance(section, dict) else None
-        for a, article in enumerate(articles if isinstance(articles, list) else []):
-            if isinstance(article, dict) and "include" not in article:
-                found.append(((s, a), article))
-    return found
+def _renamed_include(lines: list[str], where: Position, name: Any, target: Path) -> tuple[int, int, str]:
+    """The edit of issue.yaml that points an include at the converted file: its line, with the new name."""
+    line = lines[where.line - 1]
+    at = line.index(str(name), where.col - 1)
+    new_name = str(Path(str(name)).with_suffix(target.suffix))
+    return where.line - 1, where.line, line[:at] + new_name + line[at + len(str(name)) :]
 
 
 def _moved_out(
-    issue_dir: Path, lines: list[str], loaded: Loaded, place: tuple[int, int], article: dict[str, Any]
-) -> tuple[Converted, tuple[int, int], str]:
-    """An article written inside `issue.yaml` as a Markdown file of its own: the conversion, the lines of
-    `issue.yaml` it took (indices, end excluded), and the include line that takes their place."""
+    issue_dir: Path, lines: list[str], loaded: Loaded, keypath: KeyPath, article: dict[str, Any]
+) -> tuple[Converted, tuple[int, int], str, Path]:
+    """An article written inside `issue.yaml` (at `keypath`) as a Markdown file of its own: the conversion, the
+    lines of `issue.yaml` it took (indices, end excluded), the include line that takes their place, and the
+    file it is written to."""
     issue_file = issue_dir / "issue.yaml"
-    keypath = ("sections", place[0], "articles", place[1])
     where = loaded.position(keypath)
     segment = _segment(lines, loaded, keypath, article)
     if segment is None or where is None:
@@ -280,10 +270,11 @@ def _moved_out(
     converted = _markdown_of(own, text.splitlines(), issue_file, min(taken))
     given = article.get("id")
     safe = isinstance(given, str) and SAFE_NAME.fullmatch(given)
-    name = given if safe else automatic_id(place[0] + 1, place[1] + 1)
+    section, number = (int(part) + 1 for part in keypath[1::2])
+    name = given if safe else automatic_id(section, number)
     dash = lines[where.line - 1][: where.col - 1]
     include = f"{dash}include: articles/{name}.md\n"
-    return converted, (min(taken) - 1, max(taken)), include
+    return converted, (min(taken) - 1, max(taken)), include, issue_dir / "articles" / f"{name}.md"
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -298,12 +289,6 @@ def _load(path: Path, reader: Callable[[Path, Problems, Budget], Loaded | None])
     if path.name != "issue.yaml" and not isinstance(loaded.data.get("body"), list):
         raise ConvertError(f"{shown_path(path)}: an article file has a 'body' list; nothing was converted")
     return loaded
-
-
-def _value(data: Any, keypath: tuple[str | int, ...]) -> Any:
-    for part in keypath:
-        data = data[part]
-    return data
 
 
 _Dumper: Any = type("_Dumper", (yaml.SafeDumper,), {})
