@@ -34,7 +34,7 @@ def validate_model(
     try:
         return model.model_validate(loaded.data, context=context)
     except ValidationError as err:
-        for error in as_written(err.errors(), loaded.data):
+        for error in _as_written(err.errors(), loaded):
             _report(model, loaded, error, problems, tags or {})
         return None
 
@@ -79,7 +79,7 @@ KINDS = {str: "a text", float: "a number", int: "a whole number", list: "a list"
 """What a union member takes, as an editor names it (in this order)."""
 
 
-def as_written(errors: list[Any], data: Any) -> list[Any]:
+def _as_written(errors: list[Any], loaded: Loaded) -> list[Any]:
     """Pydantic's errors, each with `written`: its location as the editor wrote it; and for a value that
     fits no member of a union, one answer instead of one per member.
 
@@ -91,14 +91,14 @@ def as_written(errors: list[Any], data: Any) -> list[Any]:
     kept: list[Any] = []
     unions: dict[KeyPath, list[tuple[str, Any]]] = {}
     for error in errors:
-        written, member = _walk(error["loc"], data, error["type"] == "missing")
+        written, member = _walk(error["loc"], loaded.data, error["type"] == "missing")
         error["written"] = written
         if member is None:
             kept.append(error)
         else:
             unions.setdefault(member[0], []).append((member[1], error))
     for prefix, members in unions.items():
-        value = _value_at(data, prefix)
+        value = loaded.value(prefix)
         fitting = [error for label, error in members if _takes(label, value)]
         if fitting:
             kept += fitting
@@ -128,12 +128,6 @@ def _walk(loc: tuple[str | int, ...], data: Any, missing: bool) -> tuple[KeyPath
             continue
         written.append(part)
     return tuple(written), member
-
-
-def _value_at(data: Any, path: KeyPath) -> Any:
-    for part in path:
-        data = data[part]
-    return data
 
 
 def _kind(label: str) -> type | None:
