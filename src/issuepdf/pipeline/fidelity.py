@@ -128,10 +128,9 @@ def verify(
 def _cells(html: list[Any]) -> dict[int, Any]:
     """Element (by id) → the table cell it is in, if any."""
     cell_of: dict[int, Any] = {}
-    for cell in (element for root in html for element in root.iter()):
-        if isinstance(cell.tag, str) and cell.tag.rsplit("}", 1)[-1] in ("td", "th"):
-            for inner in cell.iter():
-                cell_of[id(inner)] = cell
+    for cell in (element for root in html for element in root.iter() if element.tag in ("td", "th")):
+        for inner in cell.iter():  # a cell of a table inside a cell comes later, and keeps its own
+            cell_of[id(inner)] = cell
     return cell_of
 
 
